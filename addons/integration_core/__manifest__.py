@@ -1,0 +1,27 @@
+{
+    "name": "Integration Core",
+    "summary": "Governed finance integration hub: endpoints, keys, message queue, "
+    "exceptions, audit trail and the JSON API",
+    "version": "19.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "license": "LGPL-3",
+    "author": "Finance Integration Team",
+    "website": "https://example.com/finance-integration",
+    "depends": ["account"],
+    "external_dependencies": {"python": ["jsonschema", "cryptography", "requests"]},
+    "data": [
+        "security/integration_security.xml",
+        "security/ir.model.access.csv",
+        "views/res_company_views.xml",
+        "views/menus.xml",
+    ],
+    "assets": {
+        # Debian's dfsg build of Odoo lacks this file (only used to blur
+        # video-call backgrounds); dropping it keeps asset bundles error-free.
+        "web.assets_backend": [
+            ("remove", "mail/static/lib/selfie_segmentation/selfie_segmentation.js"),
+        ],
+    },
+    "application": True,
+    "installable": True,
+}

@@ -1,0 +1,52 @@
+from odoo.tests import TransactionCase, tagged
+
+GROUP = {
+    "BE01": ("BE", "EUR", "be_comp"),
+    "US01": ("US", "USD", "us"),
+    "UK01": ("GB", "GBP", "uk"),
+    "SG01": ("SG", "SGD", "sg"),
+    "PL01": ("PL", "PLN", "pl"),
+}
+
+
+@tagged("post_install", "-at_install")
+class TestDemoGroup(TransactionCase):
+    def _entities(self):
+        return self.env["res.company"].search([("entity_code", "in", list(GROUP))])
+
+    def test_five_entities_in_five_countries_and_currencies(self):
+        entities = self._entities()
+        self.assertEqual(len(entities), 5, "the demo group must load (run with demo data)")
+        for company in entities:
+            country, currency, _chart = GROUP[company.entity_code]
+            self.assertEqual(company.country_id.code, country, company.name)
+            self.assertEqual(company.currency_id.name, currency, company.name)
+        self.assertEqual(len(entities.currency_id), 5)
+
+    def test_each_entity_has_its_country_chart(self):
+        for company in self._entities():
+            expected = GROUP[company.entity_code][2]
+            self.assertEqual(company.chart_template, expected, company.name)
+            accounts = self.env["account.account"].with_company(company).search_count(
+                [("company_ids", "in", company.ids)]
+            )
+            self.assertGreater(accounts, 40, company.name)
+            journals = self.env["account.journal"].search([("company_id", "=", company.id)])
+            self.assertTrue({"sale", "purchase", "bank", "general"} <= set(journals.mapped("type")), company.name)
+
+    def test_rates_convert_between_group_currencies(self):
+        eur = self.env.ref("base.EUR")
+        be01 = self.env.ref("integration_demo.demo_company_be01")
+        usd_amount = eur._convert(100.0, self.env.ref("base.USD"), be01, "2026-11-30")
+        self.assertAlmostEqual(usd_amount, 112.0, places=2)
+        pln_amount = eur._convert(100.0, self.env.ref("base.PLN"), be01, "2026-03-31")
+        self.assertAlmostEqual(pln_amount, 430.0, places=2)
+
+    def test_finance_user_works_in_all_five(self):
+        user = self.env.ref("integration_demo.demo_user_finance")
+        self.assertEqual(user.login, "finance")
+        self.assertEqual(user.company_ids & self._entities(), self._entities())
+        self.assertTrue(user.has_group("integration_core.group_integration_manager"))
+        menu = self.env.ref("integration_core.menu_integration_root")
+        visible = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
+        self.assertIn(menu.id, visible)
