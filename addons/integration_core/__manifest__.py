@@ -12,7 +12,14 @@
     "data": [
         "security/integration_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron.xml",
         "views/res_company_views.xml",
+        "views/integration_message_views.xml",
+        "views/integration_exception_views.xml",
+        "views/integration_endpoint_views.xml",
+        "views/integration_flow_views.xml",
+        "views/integration_audit_log_views.xml",
+        "views/integration_dashboard_views.xml",
         "views/menus.xml",
     ],
     "assets": {

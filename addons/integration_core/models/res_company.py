@@ -18,6 +18,12 @@ class ResCompany(models.Model):
         "Leave empty for companies that take no part in integrations.",
     )
 
+    integration_hold = fields.Boolean(
+        string="Integration Hold",
+        help="Hold every inbound message of this entity (period-end close, say): new messages "
+        "are refused with 'on_hold' and queued ones wait until the hold is lifted.",
+    )
+
     _entity_code_unique = models.Constraint(
         "UNIQUE (entity_code)",
         "Another company already uses this entity code.",

@@ -1,0 +1,225 @@
+"""Receiving envelopes: validate, deduplicate, apply holds and back-pressure, store.
+
+Everything here runs before the HTTP answer; processing happens later, in
+the queue. Each envelope gets a contract outcome ``(status, body, headers)``.
+"""
+
+import hashlib
+import json
+import logging
+import uuid
+
+import psycopg2.errors
+
+from odoo.tools import mute_logger
+
+from . import schemas
+
+_logger = logging.getLogger(__name__)
+
+ENVELOPE_SCHEMA = "integration_core/schemas/envelope.json"
+HOLD_RETRY_AFTER = "300"
+BUSY_RETRY_AFTER = "30"
+
+
+def canonical_hash(payload):
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _invalid(errors):
+    return 422, {"error": "invalid", "errors": errors}, {}
+
+
+def _forbidden(detail):
+    return 403, {"error": "forbidden", "detail": detail}, {}
+
+
+class _Intake:
+    """One request's worth of envelopes for one endpoint."""
+
+    def __init__(self, env, endpoint):
+        self.env = env
+        self.endpoint = endpoint
+        self.flows = {flow.code: flow for flow in env["integration.flow"].sudo().search([("direction", "=", "in")])}
+        self.allowed_flows = set(endpoint.flow_ids.ids)
+        self.allowed_companies = {c.entity_code: c for c in endpoint.company_ids if c.entity_code}
+
+    # ----------------------------------------------------------- validation
+    def check(self, envelope):
+        """A rejection outcome, or the values of the message to store."""
+        if not isinstance(envelope, dict):
+            return _invalid([{"path": "$", "message": "an envelope must be a JSON object"}])
+        errors = schemas.validate(ENVELOPE_SCHEMA, envelope, prefix=())
+        if errors:
+            return _invalid(errors)
+        flow = self.flows.get(envelope["flow"])
+        if not flow:
+            return _invalid([{"path": "$.flow", "message": f"unknown flow '{envelope['flow']}'"}])
+        if flow.id not in self.allowed_flows:
+            return _forbidden(f"this key may not send flow '{flow.code}'")
+        company = self.allowed_companies.get(envelope["entity"])
+        if not company:
+            return _forbidden(f"this key may not write to entity '{envelope['entity']}'")
+        version = envelope["schema_version"]
+        if not flow._supports_version(version):
+            return _invalid(
+                [{"path": "$.schema_version", "message": f"flow '{flow.code}' has no schema version {version}"}]
+            )
+        errors = flow._validate_payload(version, envelope["payload"])
+        if errors:
+            return _invalid(errors)
+        return {
+            "direction": "in",
+            "endpoint_id": self.endpoint.id,
+            "flow_id": flow.id,
+            "schema_version": version,
+            "company_id": company.id,
+            "idempotency_key": envelope["idempotency_key"],
+            "correlation_id": envelope.get("correlation_id") or str(uuid.uuid4()),
+            "payload": json.dumps(envelope["payload"], ensure_ascii=False),
+            "payload_hash": canonical_hash(envelope["payload"]),
+        }
+
+    def hold_outcome(self, vals):
+        flow = self.env["integration.flow"].sudo().browse(vals["flow_id"])
+        company = self.env["res.company"].sudo().browse(vals["company_id"])
+        if self.endpoint.hold or flow.hold or company.integration_hold:
+            return 503, {"error": "on_hold"}, {"Retry-After": HOLD_RETRY_AFTER}
+        return None
+
+    # -------------------------------------------------------------- storage
+    def existing_by_key(self, keys):
+        Message = self.env["integration.message"].sudo()
+        found = Message.search(
+            [("direction", "=", "in"), ("endpoint_id", "=", self.endpoint.id), ("idempotency_key", "in", list(keys))]
+        )
+        return {message.idempotency_key: message for message in found}
+
+    @staticmethod
+    def duplicate_outcome(message, payload_hash):
+        if message.payload_hash == payload_hash:
+            return 200, message._api_dict(duplicate=True), {}
+        return 409, {"error": "idempotency_conflict", "id": message.id}, {}
+
+    def create(self, vals_list):
+        """Store messages as the endpoint's service user (so its company rules apply)."""
+        Message = self.env["integration.message"].with_user(self.endpoint.user_id)
+        return Message.with_context(allowed_company_ids=self.endpoint.user_id.company_ids.ids).create(vals_list)
+
+
+def receive(env, endpoint, envelopes):
+    intake = _Intake(env, endpoint)
+    outcomes = [None] * len(envelopes)
+    to_store = {}  # index -> vals
+    for index, envelope in enumerate(envelopes):
+        checked = intake.check(envelope)
+        if isinstance(checked, tuple):
+            outcomes[index] = checked
+        else:
+            to_store[index] = checked
+
+    # Duplicates: already stored, or earlier in this very request.
+    existing = intake.existing_by_key({vals["idempotency_key"] for vals in to_store.values()})
+    first_in_request = {}
+    for index, vals in list(to_store.items()):
+        key = vals["idempotency_key"]
+        if key in existing:
+            outcomes[index] = intake.duplicate_outcome(existing[key], vals["payload_hash"])
+            del to_store[index]
+        elif key in first_in_request:
+            earlier = to_store[first_in_request[key]]
+            del to_store[index]
+            outcomes[index] = ("same_request", first_in_request[key], earlier["payload_hash"] == vals["payload_hash"])
+        else:
+            first_in_request[key] = index
+
+    for index, vals in list(to_store.items()):
+        held = intake.hold_outcome(vals)
+        if held:
+            outcomes[index] = held
+            del to_store[index]
+
+    if to_store:
+        room = endpoint.backlog_limit - endpoint._pending_count()
+        for position, index in enumerate(sorted(to_store)):
+            if position >= room:
+                outcomes[index] = (429, {"error": "busy"}, {"Retry-After": BUSY_RETRY_AFTER})
+                del to_store[index]
+
+    stored = _store(env, intake, to_store)
+    for index, message in stored.items():
+        outcomes[index] = message if isinstance(message, tuple) else (202, message._api_dict(duplicate=False), {})
+
+    # Repeats of a key within the request answer like a resend of the first.
+    for index, outcome in enumerate(outcomes):
+        if outcome and outcome[0] == "same_request":
+            _tag, first, same = outcome
+            status, body, _headers = outcomes[first]
+            if status == 202 and same:
+                outcomes[index] = (200, dict(body, duplicate=True), {})
+            elif status == 202:
+                outcomes[index] = (409, {"error": "idempotency_conflict", "id": body["id"]}, {})
+            else:
+                outcomes[index] = outcomes[first]
+
+    _audit(env, endpoint, envelopes, outcomes, stored)
+    if stored:
+        env["integration.message"]._trigger_processing()
+    return outcomes
+
+
+def _store(env, intake, to_store):
+    """Create all new messages in one call; on a concurrent insert, one by one."""
+    if not to_store:
+        return {}
+    indexes = sorted(to_store)
+    try:
+        with mute_logger("odoo.sql_db"), env.cr.savepoint():
+            messages = intake.create([to_store[i] for i in indexes])
+        return dict(zip(indexes, messages, strict=True))
+    except psycopg2.errors.UniqueViolation:
+        pass  # another request stored one of these keys meanwhile
+    stored = {}
+    for index in indexes:
+        vals = to_store[index]
+        try:
+            with mute_logger("odoo.sql_db"), env.cr.savepoint():
+                stored[index] = intake.create([vals])
+        except psycopg2.errors.UniqueViolation:
+            winner = intake.existing_by_key([vals["idempotency_key"]])[vals["idempotency_key"]]
+            stored[index] = intake.duplicate_outcome(winner, vals["payload_hash"])
+    return stored
+
+
+def _audit(env, endpoint, envelopes, outcomes, stored):
+    created = env["integration.message"].browse(
+        [m.id for m in stored.values() if not isinstance(m, tuple)]
+    )
+    log = env["integration.audit.log"]
+    if created:
+        log._log_messages("received", created, description="received and validated")
+    rejected = [
+        (index, outcome)
+        for index, outcome in enumerate(outcomes)
+        if outcome[0] >= 400
+    ]
+    if rejected:
+        rows = []
+        for index, (status, body, _headers) in rejected:
+            envelope = envelopes[index] if isinstance(envelopes[index], dict) else {}
+            key = envelope.get("idempotency_key")
+            rows.append(
+                {
+                    "action": "rejected",
+                    "res_model": endpoint._name,
+                    "res_id": endpoint.id,
+                    "res_name": endpoint.display_name,
+                    "company_id": endpoint.company_id.id,
+                    "correlation_id": envelope.get("correlation_id") if isinstance(envelope.get("correlation_id"), str) else None,
+                    "description": f"{status} {body.get('error')} for idempotency key {key!r:.300}",
+                    "new_values": {"status": status, "error": body.get("error"), "errors": body.get("errors")},
+                }
+            )
+        log.sudo().create(rows)
+        _logger.info("integration: endpoint %s: %d envelope(s) rejected", endpoint.code, len(rejected))

@@ -1,0 +1,114 @@
+import logging
+import secrets
+from datetime import timedelta
+
+from passlib.context import CryptContext
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+KEY_PREFIX = "ik_"
+INDEX_SIZE = 8  # characters after KEY_PREFIX that find the row
+# A slow hash, as Odoo's own API keys: a leaked database does not leak keys.
+KEY_CRYPT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=6000)
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+class IntegrationApiKey(models.Model):
+    _name = "integration.api.key"
+    _description = "Integration API Key"
+    _order = "create_date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, default=lambda self: self.env._("API key"))
+    endpoint_id = fields.Many2one("integration.endpoint", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="endpoint_id.company_id", store=True, index=True)
+    prefix = fields.Char(readonly=True, index=True, help="First characters of the key, to recognise it.")
+    key_hash = fields.Char(readonly=True, groups="base.group_system", copy=False)
+    expires_at = fields.Datetime(help="The key stops working at this time.")
+    revoked_at = fields.Datetime(readonly=True)
+    revoked_by = fields.Many2one("res.users", readonly=True)
+    last_used_at = fields.Datetime(readonly=True)
+    state = fields.Selection(
+        [("active", "Active"), ("expired", "Expired"), ("revoked", "Revoked")],
+        compute="_compute_state",
+    )
+
+    @api.depends("expires_at", "revoked_at")
+    def _compute_state(self):
+        now = fields.Datetime.now()
+        for key in self:
+            if key.revoked_at:
+                key.state = "revoked"
+            elif key.expires_at and key.expires_at <= now:
+                key.state = "expired"
+            else:
+                key.state = "active"
+
+    @api.model
+    def _issue(self, endpoint, name=None, expires_at=None):
+        """Create a key for the endpoint; return (record, the key in clear, shown once)."""
+        endpoint.check_access("write")
+        raw = KEY_PREFIX + secrets.token_urlsafe(32)
+        key = self.sudo().create(
+            {
+                "name": name or self.env._("API key"),
+                "endpoint_id": endpoint.id,
+                "prefix": raw[: len(KEY_PREFIX) + INDEX_SIZE],
+                "key_hash": KEY_CRYPT.hash(raw),
+                "expires_at": expires_at,
+            }
+        )
+        self.env["integration.audit.log"]._log(
+            "key_issued", key, description=f"key {key.prefix}... issued for endpoint {endpoint.code}"
+        )
+        return key.sudo(False), raw
+
+    def action_revoke(self):
+        for key in self:
+            if key.revoked_at:
+                continue
+            key.sudo().write({"revoked_at": fields.Datetime.now(), "revoked_by": self.env.uid})
+            self.env["integration.audit.log"]._log(
+                "key_revoked", key, description=f"key {key.prefix}... revoked"
+            )
+
+    @api.model
+    def _authenticate(self, raw):
+        """The active key record matching the presented key, or an empty recordset.
+
+        Never logs the key itself: only its prefix.
+        """
+        if not raw or not raw.startswith(KEY_PREFIX) or len(raw) > 200:
+            return self.browse()
+        prefix = raw[: len(KEY_PREFIX) + INDEX_SIZE]
+        now = fields.Datetime.now()
+        candidates = self.sudo().search(
+            [
+                ("prefix", "=", prefix),
+                ("revoked_at", "=", False),
+                "|",
+                ("expires_at", "=", False),
+                ("expires_at", ">", now),
+                ("endpoint_id.active", "=", True),
+            ]
+        )
+        for key in candidates:
+            if KEY_CRYPT.verify(raw, key.key_hash):
+                key._touch(now)
+                return key
+        _logger.info("integration: refused API key with prefix %s", prefix)
+        return self.browse()
+
+    def _touch(self, now):
+        # At most one write a minute per key: no row contention on busy keys.
+        if not self.last_used_at or now - self.last_used_at > LAST_USED_PRECISION:
+            self.env.cr.execute(
+                "UPDATE integration_api_key SET last_used_at = %s WHERE id = %s", (now, self.id)
+            )
+            self.invalidate_recordset(["last_used_at"])
+
+    def unlink(self):
+        raise UserError(self.env._("API keys are revoked, never deleted, so the audit trail stays whole."))

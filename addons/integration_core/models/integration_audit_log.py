@@ -1,0 +1,95 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
+AUDIT_ACTIONS = [
+    ("create", "Created"),
+    ("write", "Changed"),
+    ("unlink", "Deleted"),
+    ("key_issued", "API key issued"),
+    ("key_revoked", "API key revoked"),
+    ("secret_rotated", "Signing secret rotated"),
+    ("received", "Message received"),
+    ("rejected", "Message rejected"),
+    ("processed", "Message processed"),
+    ("exception", "Message exception"),
+    ("retry_scheduled", "Retry scheduled"),
+    ("dead", "Retries exhausted"),
+    ("recovered", "Recovered from a stopped worker"),
+    ("retry", "Retried by a user"),
+    ("replay", "Replayed by a user"),
+    ("cancel", "Cancelled by a user"),
+    ("exception_assigned", "Exception assigned"),
+    ("exception_resolved", "Exception resolved"),
+    ("hold", "Hold changed"),
+    ("other", "Other"),
+]
+
+
+class IntegrationAuditLog(models.Model):
+    """Append-only trail: rows are created, never changed or removed through the ORM."""
+
+    _name = "integration.audit.log"
+    _description = "Integration Audit Log"
+    _order = "id desc"
+    _log_access = False
+
+    create_date = fields.Datetime("When", readonly=True, default=fields.Datetime.now, index=True)
+    user_id = fields.Many2one("res.users", "Who", readonly=True, index=True, ondelete="set null")
+    action = fields.Selection(AUDIT_ACTIONS, required=True, readonly=True, index=True)
+    res_model = fields.Char("Model", readonly=True, index=True)
+    res_id = fields.Many2oneReference("Record", model_field="res_model", readonly=True, index=True)
+    res_name = fields.Char("Record Name", readonly=True)
+    company_id = fields.Many2one("res.company", "Entity", readonly=True, index=True, ondelete="set null")
+    message_id = fields.Many2one("integration.message", readonly=True, index=True, ondelete="set null")
+    correlation_id = fields.Char(readonly=True, index=True)
+    description = fields.Text(readonly=True)
+    old_values = fields.Json(readonly=True)
+    new_values = fields.Json(readonly=True)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        uid = self.env.uid
+        for vals in vals_list:
+            vals.setdefault("user_id", uid)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        raise AccessError(self.env._("The integration audit log cannot be changed."))
+
+    def unlink(self):
+        if self.env.context.get(MODULE_UNINSTALL_FLAG):
+            return super().unlink()
+        raise AccessError(self.env._("The integration audit log cannot be deleted."))
+
+    @api.model
+    def _log(self, action, records=None, **vals):
+        """Append one row per record (or one row without a record)."""
+        rows = []
+        for record in records or [None]:
+            row = dict(vals, action=action)
+            if record is not None:
+                row.update(res_model=record._name, res_id=record.id, res_name=record.display_name)
+                if "company_id" in record._fields and "company_id" not in vals:
+                    row["company_id"] = record.company_id.id
+            rows.append(row)
+        return self.sudo().create(rows)
+
+    @api.model
+    def _log_messages(self, action, messages, description=None, details=None):
+        """One row per message, with its correlation id (bulk: one INSERT for all)."""
+        rows = [
+            {
+                "action": action,
+                "res_model": message._name,
+                "res_id": message.id,
+                "res_name": message.display_name,
+                "company_id": message.company_id.id,
+                "message_id": message.id,
+                "correlation_id": message.correlation_id,
+                "description": description,
+                "new_values": details.get(message.id) if details else None,
+            }
+            for message in messages
+        ]
+        return self.sudo().create(rows)

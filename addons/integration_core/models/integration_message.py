@@ -1,0 +1,225 @@
+import json
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from ..engine import intake, processor
+
+_logger = logging.getLogger(__name__)
+
+STATES = [
+    ("received", "Received"),
+    ("processing", "Processing"),
+    ("done", "Done"),
+    ("exception", "Exception"),
+    ("retry", "Retry"),
+    ("dead", "Dead"),
+    ("cancelled", "Cancelled"),
+]
+# Which states each state may be entered from.
+ALLOWED_FROM = {
+    "received": {"exception", "dead", "retry", "done", "cancelled", "processing"},
+    "processing": {"received", "retry"},
+    "done": {"processing"},
+    "exception": {"processing"},
+    "retry": {"processing"},
+    "dead": {"processing"},
+    "cancelled": {"received", "retry", "exception", "dead"},
+}
+PENDING = ("received", "processing", "retry")
+
+
+class IntegrationMessage(models.Model):
+    _name = "integration.message"
+    _description = "Integration Message"
+    _order = "id desc"
+    _check_company_auto = True
+
+    direction = fields.Selection(
+        [("in", "Inbound"), ("out", "Outbound")], required=True, default="in", index=True, readonly=True
+    )
+    endpoint_id = fields.Many2one(
+        "integration.endpoint", required=True, index=True, readonly=True, ondelete="restrict"
+    )
+    flow_id = fields.Many2one("integration.flow", required=True, index=True, readonly=True, ondelete="restrict")
+    schema_version = fields.Char(required=True, readonly=True)
+    company_id = fields.Many2one(
+        "res.company", string="Entity", required=True, index=True, readonly=True, ondelete="restrict"
+    )
+    entity_code = fields.Char(related="company_id.entity_code", string="Entity Code")
+    idempotency_key = fields.Char(required=True, index=True, readonly=True)
+    correlation_id = fields.Char(required=True, index=True, readonly=True)
+    payload = fields.Text(required=True, readonly=True, help="The payload as received (JSON).")
+    payload_hash = fields.Char(readonly=True, help="SHA-256 of the canonical payload.")
+    payload_pretty = fields.Text(compute="_compute_payload_pretty", string="Payload (formatted)")
+    state = fields.Selection(STATES, required=True, default="received", index=True, readonly=True)
+    attempts = fields.Integer(readonly=True)
+    next_attempt_at = fields.Datetime(readonly=True)
+    processing_started_at = fields.Datetime(readonly=True)
+    done_at = fields.Datetime(readonly=True)
+    errors = fields.Json(readonly=True, help="Contract error items: code, message and details.")
+    error_summary = fields.Text(compute="_compute_error_summary")
+    error_traceback = fields.Text(readonly=True, groups="base.group_system")
+    result_model = fields.Char(readonly=True)
+    result_id = fields.Many2oneReference(model_field="result_model", readonly=True)
+    result_name = fields.Char(readonly=True)
+    cancel_reason = fields.Text(readonly=True)
+    exception_ids = fields.One2many("integration.exception", "message_id", readonly=True)
+    open_exception_count = fields.Integer(compute="_compute_open_exception_count")
+    audit_ids = fields.One2many("integration.audit.log", "message_id", readonly=True)
+
+    _endpoint_key_unique = models.UniqueIndex(
+        "(endpoint_id, idempotency_key) WHERE direction = 'in'",
+        "This idempotency key was already used by this endpoint.",
+    )
+    _pending_idx = models.Index("(state, next_attempt_at) WHERE state IN ('received', 'retry', 'processing')")
+
+    @api.depends("flow_id", "idempotency_key")
+    def _compute_display_name(self):
+        for message in self:
+            message.display_name = f"{message.flow_id.code or ''}/{message.idempotency_key or message.id}"
+
+    @api.depends("payload")
+    def _compute_payload_pretty(self):
+        for message in self:
+            try:
+                message.payload_pretty = json.dumps(json.loads(message.payload or "null"), indent=2)
+            except ValueError:
+                message.payload_pretty = message.payload
+
+    @api.depends("errors")
+    def _compute_error_summary(self):
+        for message in self:
+            message.error_summary = "\n".join(
+                f"[{error.get('code')}] {error.get('message')}" for error in message.errors or []
+            )
+
+    def _compute_open_exception_count(self):
+        for message in self:
+            message.open_exception_count = len(message.exception_ids.filtered(lambda e: e.state == "open"))
+
+    # ---------------------------------------------------------------- states
+    def _set_state(self, target, **vals):
+        """Move to ``target`` the messages allowed to go there; already there is a no-op.
+
+        Returns the messages that changed. Refuses (UserError) a move from a
+        state the target does not accept.
+        """
+        changing = self.filtered(lambda m: m.state != target)
+        wrong = changing.filtered(lambda m: m.state not in ALLOWED_FROM[target])
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "Message %(name)s is %(state)s and cannot become %(target)s.",
+                    name=wrong[0].display_name,
+                    state=wrong[0].state,
+                    target=target,
+                )
+            )
+        if changing:
+            changing.write(dict(vals, state=target))
+        return changing
+
+    def _payload_dict(self):
+        self.ensure_one()
+        return json.loads(self.payload)
+
+    # ------------------------------------------------------------ user actions
+    def _user_requeue(self, action, from_states, reset_attempts=False):
+        messages = self.filtered(lambda m: m.state in from_states)
+        if not messages:
+            raise UserError(self.env._("None of the selected messages can be %s.", action))
+        self.check_access("write")
+        vals = {"next_attempt_at": False, "errors": False}
+        if reset_attempts:
+            vals["attempts"] = 0
+        messages.sudo()._set_state("received", **vals)
+        self.env["integration.audit.log"]._log_messages(action, messages)
+        self._trigger_processing()
+        return messages
+
+    def action_retry(self):
+        """Try again after someone fixed the cause (mapping, account, period...)."""
+        self._user_requeue("retry", ("exception", "dead", "retry"), reset_attempts=True)
+
+    def action_replay(self):
+        """Process again a message already done: its handler finds what it made and makes nothing twice."""
+        self._user_requeue("replay", ("done", "cancelled"))
+
+    def _cancel(self, reason):
+        if not reason or not reason.strip():
+            raise UserError(self.env._("Say why the message is cancelled."))
+        self.check_access("write")
+        messages = self.filtered(lambda m: m.state in ALLOWED_FROM["cancelled"])
+        if not messages:
+            raise UserError(self.env._("None of the selected messages can be cancelled."))
+        messages.sudo()._set_state("cancelled", cancel_reason=reason.strip(), next_attempt_at=False)
+        messages.sudo().exception_ids.filtered(lambda e: e.state == "open").write(
+            {"state": "cancelled", "resolution_note": reason.strip()}
+        )
+        self.env["integration.audit.log"]._log_messages("cancel", messages, description=reason.strip())
+        return messages
+
+    def action_cancel(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Cancel Messages"),
+            "res_model": "integration.message.cancel",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_ids": self.ids, "active_model": self._name},
+        }
+
+    def action_open_result(self):
+        self.ensure_one()
+        if not self.result_model or not self.result_id:
+            return False
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self.result_model,
+            "res_id": self.result_id,
+            "view_mode": "form",
+        }
+
+    # ------------------------------------------------------------------- API
+    def _api_dict(self, duplicate=None):
+        self.ensure_one()
+        data = {
+            "id": self.id,
+            "flow": self.flow_id.code,
+            "schema_version": self.schema_version,
+            "entity": self.company_id.entity_code,
+            "idempotency_key": self.idempotency_key,
+            "state": self.state,
+            "attempts": self.attempts,
+            "correlation_id": self.correlation_id,
+            "errors": self.errors or [],
+            "result": None,
+        }
+        if self.next_attempt_at and self.state == "retry":
+            data["next_attempt_at"] = fields.Datetime.to_string(self.next_attempt_at) + "Z"
+        if self.result_model and self.result_id:
+            data["result"] = {"model": self.result_model, "id": self.result_id, "name": self.result_name}
+        if duplicate is not None:
+            data["duplicate"] = duplicate
+        return data
+
+    @api.model
+    def _api_receive(self, endpoint, envelopes):
+        """Store the envelopes of one request; one (status, body, headers) per envelope."""
+        return intake.receive(self.env, endpoint, envelopes)
+
+    # ---------------------------------------------------------------- engine
+    @api.model
+    def _trigger_processing(self):
+        self.env.ref("integration_core.cron_process_inbound").sudo()._trigger()
+
+    @api.model
+    def _cron_process_inbound(self, batch_size=50):
+        processor.run(self.env, batch_size=batch_size, commit=True)
+
+    @api.model
+    def _process_queue(self, batch_size=50, commit=False):
+        """Process everything ready now (tests and scripts; the cron commits between batches)."""
+        return processor.run(self.env, batch_size=batch_size, commit=commit)
