@@ -19,7 +19,7 @@ if db_exists "$DB"; then
 fi
 rm -rf "$DEPS/data/filestore/$DB"
 log "creating test database $DB"
-"$PY" -m odoo -c "$TEST_CONF" -d "$DB" -i "$PRODUCT_ADDONS,$DEMO_ADDON" --with-demo \
+"$PY" -m odoo -c "$TEST_CONF" -d "$DB" -i "$PRODUCT_ADDONS,$DEMO_ADDON,$TEST_ADDONS" --with-demo \
     --stop-after-init --log-level=warn
 
 cd "$ROOT"

@@ -105,7 +105,8 @@ class IntegrationApi(http.Controller):
     def health(self):
         return self._respond(200, {"status": "ok"})
 
-    @http.route(f"{API}/messages", type="http", auth="none", methods=["POST"], csrf=False, save_session=False)
+    @http.route(f"{API}/messages", type="http", auth="none", methods=["POST"], csrf=False, save_session=False,
+                readonly=False)
     def post_messages(self):
         return self._guarded(self._post_messages)
 
@@ -142,7 +143,7 @@ class IntegrationApi(http.Controller):
         return self._with_correlation(item, envelope)
 
     @http.route(f"{API}/messages/<int:message_id>", type="http", auth="none", methods=["GET"], csrf=False,
-                save_session=False)
+                save_session=False, readonly=False)
     def get_message(self, message_id):
         return self._guarded(self._get_message, message_id)
 
@@ -153,7 +154,9 @@ class IntegrationApi(http.Controller):
         )
         return self._message_or_404(message)
 
-    @http.route(f"{API}/messages", type="http", auth="none", methods=["GET"], csrf=False, save_session=False)
+    # Not read-only: authenticating records the key's last use.
+    @http.route(f"{API}/messages", type="http", auth="none", methods=["GET"], csrf=False, save_session=False,
+                readonly=False)
     def find_message(self, idempotency_key=None, **_kwargs):
         return self._guarded(self._find_message, idempotency_key)
 
