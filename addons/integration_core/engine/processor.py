@@ -37,6 +37,7 @@ def run(env, batch_size=50, commit=True):
     flow_ids = env["integration.flow"]._processable_flow_ids()
     processed = 0
     while True:
+        env.flush_all()  # the claim is raw SQL: it must see every pending write (holds, due times)
         ids = claim.claim_ready(env.cr, flow_ids, batch_size)
         if not ids:
             break
@@ -44,7 +45,7 @@ def run(env, batch_size=50, commit=True):
         now = fields.Datetime.now()
         env.cr.execute(
             "UPDATE integration_message SET state = 'processing', processing_started_at = %s, "
-            "attempts = attempts + 1 WHERE id = ANY(%s)",
+            "attempts = COALESCE(attempts, 0) + 1 WHERE id = ANY(%s)",
             (now, ids),
         )
         messages.invalidate_recordset(["state", "processing_started_at", "attempts"])
@@ -64,6 +65,7 @@ def run(env, batch_size=50, commit=True):
 
 def recover_stuck(env, timeout=STUCK_TIMEOUT):
     """Messages left 'processing' by a worker that died go back to the queue."""
+    env.flush_all()
     ids = claim.claim_stuck(env.cr, timeout)
     if not ids:
         return env["integration.message"]
@@ -79,6 +81,7 @@ def recover_stuck(env, timeout=STUCK_TIMEOUT):
 
 def process_claimed(env, messages):
     # Only rows still ours: a claim recovered meanwhile is someone else's now.
+    env.flush_all()
     mine = messages.browse(claim.lock_claimed(env.cr, messages.ids))
     groups = defaultdict(lambda: messages.browse())
     for message in mine:

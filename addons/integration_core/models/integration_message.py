@@ -54,7 +54,7 @@ class IntegrationMessage(models.Model):
     payload_hash = fields.Char(readonly=True, help="SHA-256 of the canonical payload.")
     payload_pretty = fields.Text(compute="_compute_payload_pretty", string="Payload (formatted)")
     state = fields.Selection(STATES, required=True, default="received", index=True, readonly=True)
-    attempts = fields.Integer(readonly=True)
+    attempts = fields.Integer(readonly=True, default=0)
     next_attempt_at = fields.Datetime(readonly=True)
     processing_started_at = fields.Datetime(readonly=True)
     done_at = fields.Datetime(readonly=True)
