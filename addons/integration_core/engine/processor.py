@@ -166,7 +166,7 @@ def _apply_outcomes(env, messages, outcomes, flow):
             next_attempt_at=False,
             result_model=record._name,
             result_id=record.id,
-            result_name=record.sudo().display_name,
+            result_name=_result_name(record),
         )
         done |= message
     if done:
@@ -176,6 +176,13 @@ def _apply_outcomes(env, messages, outcomes, flow):
         log._log_messages("processed", done, description="processed")
         for message in done:
             _logger.debug("integration: message %s [%s] done", message.id, message.correlation_id)
+
+
+def _result_name(record):
+    """The document's own name (MISC/2026/11/0001) where it has one, else its display name."""
+    record = record.sudo()
+    name = record["name"] if "name" in record._fields else None
+    return name if isinstance(name, str) and name else record.display_name
 
 
 def _record_failure(env, message, error, flow, now):
