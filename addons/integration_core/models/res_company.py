@@ -9,8 +9,8 @@ ENTITY_CODE_RE = re.compile(r"^[A-Z0-9_-]{1,16}$")
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    # No `size`: Odoo would silently cut a longer code; the constraint refuses it instead.
     entity_code = fields.Char(
-        size=16,
         copy=False,
         index="btree_not_null",
         help="Code external systems use to name this legal entity (e.g. BE01). "

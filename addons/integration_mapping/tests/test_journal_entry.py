@@ -39,7 +39,7 @@ class TestJournalEntryFlow(IntegrationCase):
         self.assertEqual(move.integration_correlation_id, message.correlation_id)
         self.assertEqual(message.result_name, move.name)
         lines = move.line_ids.sorted("balance")
-        self.assertEqual(lines.mapped("account_id.code"), ["455000", "620200"])
+        self.assertEqual(lines.account_id.with_company(self.be01).mapped("code"), ["455000", "620200"])
         self.assertEqual(lines.mapped("balance"), [-1000.0, 1000.0])
         self.assertEqual(sum(move.line_ids.mapped("debit")), sum(move.line_ids.mapped("credit")))
 
