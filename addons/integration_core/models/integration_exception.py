@@ -8,7 +8,7 @@ class IntegrationException(models.Model):
     _name = "integration.exception"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Integration Exception"
-    _order = "state, id desc"
+    _order = "id desc"
     _check_company_auto = True
 
     name = fields.Char(string="Problem", required=True, readonly=True)

@@ -51,6 +51,13 @@ class IntegrationFlow(models.Model):
 
     _code_unique = models.Constraint("UNIQUE (code)", "A flow with this code already exists.")
 
+    def write(self, vals):
+        result = super().write(vals)
+        if vals.get("hold") is False or "mode" in vals:
+            # Released: what waited may run now rather than at the next cron tick.
+            self.env["integration.message"]._trigger_processing()
+        return result
+
     @api.depends("schema_dir")
     def _compute_schema_versions(self):
         for flow in self:

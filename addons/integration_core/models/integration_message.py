@@ -156,7 +156,12 @@ class IntegrationMessage(models.Model):
             raise UserError(self.env._("None of the selected messages can be cancelled."))
         messages.sudo()._set_state("cancelled", cancel_reason=reason.strip(), next_attempt_at=False)
         messages.sudo().exception_ids.filtered(lambda e: e.state == "open").write(
-            {"state": "cancelled", "resolution_note": reason.strip()}
+            {
+                "state": "cancelled",
+                "resolution_note": reason.strip(),
+                "resolved_at": fields.Datetime.now(),
+                "resolved_by": self.env.uid,
+            }
         )
         self.env["integration.audit.log"]._log_messages("cancel", messages, description=reason.strip())
         return messages

@@ -42,6 +42,8 @@ class ResCompany(models.Model):
 
     def write(self, vals):
         vals = self._normalize_entity_code(dict(vals))
+        if vals.get("integration_hold") is False:
+            self.env["integration.message"]._trigger_processing()
         if set(vals) == {"entity_code"} and self._may_edit_entity_code_only():
             # Integration Managers maintain entity codes without being
             # allowed to change anything else on companies.

@@ -1,0 +1,115 @@
+"""Shared plumbing for the benchmarks: a database, an Odoo server, an ORM environment.
+
+Benchmarks print figures beside a baseline measured in the same run; they
+assert nothing. Run them with scripts/bench.sh.
+"""
+
+import configparser
+import contextlib
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CONF = os.environ.get("BENCH_CONF", os.path.join(ROOT, ".deps", "odoo.local.conf"))
+DB = os.environ.get("BENCH_DB", "integration_bench")
+ADDONS = "integration_core,integration_mapping,integration_intercompany,integration_bank,integration_demo"
+
+
+def odoo_cli(*args):
+    return subprocess.run([sys.executable, "-m", "odoo", "-c", CONF, *args], capture_output=True, text=True, check=False)
+
+
+def ensure_database(fresh=False):
+    """A database with the addons and the demo group (built once, reused)."""
+    import psycopg2
+
+    opts = conf_options()
+    conn = psycopg2.connect(dbname="postgres", host=opts["db_host"], port=opts["db_port"], user=opts["db_user"])
+    conn.autocommit = True
+    with conn.cursor() as cr:
+        if fresh:
+            cr.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB])
+        exists = cr.fetchone()
+    conn.close()
+    if not exists:
+        print(f"building benchmark database {DB} (once, a few minutes)...", flush=True)
+        proc = odoo_cli("-d", DB, "-i", ADDONS, "--with-demo", "--stop-after-init", "--log-level=warn")
+        if proc.returncode:
+            sys.exit(proc.stderr[-3000:])
+
+
+def conf_options():
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(CONF)
+    return parser["options"]
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def odoo_server(workers=2, cron_threads=0):
+    """A real Odoo server process serving the benchmark database."""
+    port = free_port()
+    log = tempfile.NamedTemporaryFile(prefix="bench-odoo-", suffix=".log", delete=False)
+    cmd = [
+        sys.executable, "-m", "odoo", "-c", CONF, "-d", DB, f"--db-filter=^{DB}$",
+        "--http-interface=127.0.0.1", f"--http-port={port}", f"--workers={workers}",
+        f"--max-cron-threads={cron_threads}", "--log-level=warn", f"--logfile={log.name}",
+        "--limit-time-real=600", "--limit-time-cpu=600", "--limit-memory-hard=0",
+    ]
+    proc = subprocess.Popen(cmd)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if requests.get(f"{url}/integration/v1/health", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError(f"Odoo did not start; see {log.name}")
+            time.sleep(0.2)  # polling a readiness URL, not synchronizing work
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def orm_env():
+    """An ORM environment (superuser) on the benchmark database, in this process."""
+    import odoo
+    from odoo import api
+    from odoo.tools import config
+
+    config.parse_config(["-c", CONF, "-d", DB, "--log-level=warn"])
+    odoo.modules.module.initialize_sys_path()
+    registry = odoo.modules.registry.Registry(DB)
+    with registry.cursor() as cr:
+        yield api.Environment(cr, odoo.SUPERUSER_ID, {})
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def table(rows, headers):
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    line = "  ".join(str(h).ljust(w) for h, w in zip(headers, widths, strict=True))
+    print(line)
+    print("-" * len(line))
+    for row in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
