@@ -23,7 +23,9 @@ ADDONS = "integration_core,integration_mapping,integration_intercompany,integrat
 
 
 def odoo_cli(*args):
-    return subprocess.run([sys.executable, "-m", "odoo", "-c", CONF, *args], capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "odoo", "-c", CONF, *args], capture_output=True, text=True, check=False
+    )
 
 
 def ensure_database(fresh=False):
@@ -31,7 +33,9 @@ def ensure_database(fresh=False):
     import psycopg2
 
     opts = conf_options()
-    conn = psycopg2.connect(dbname="postgres", host=opts["db_host"], port=opts["db_port"], user=opts["db_user"])
+    conn = psycopg2.connect(
+        dbname="postgres", host=opts["db_host"], port=opts["db_port"], user=opts["db_user"]
+    )
     conn.autocommit = True
     with conn.cursor() as cr:
         if fresh:
@@ -62,12 +66,26 @@ def free_port():
 def odoo_server(workers=2, cron_threads=0):
     """A real Odoo server process serving the benchmark database."""
     port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix="bench-odoo-", suffix=".log", delete=False)
+    log_fd, log_path = tempfile.mkstemp(prefix="bench-odoo-", suffix=".log")
+    os.close(log_fd)
     cmd = [
-        sys.executable, "-m", "odoo", "-c", CONF, "-d", DB, f"--db-filter=^{DB}$",
-        "--http-interface=127.0.0.1", f"--http-port={port}", f"--workers={workers}",
-        f"--max-cron-threads={cron_threads}", "--log-level=warn", f"--logfile={log.name}",
-        "--limit-time-real=600", "--limit-time-cpu=600", "--limit-memory-hard=0",
+        sys.executable,
+        "-m",
+        "odoo",
+        "-c",
+        CONF,
+        "-d",
+        DB,
+        f"--db-filter=^{DB}$",
+        "--http-interface=127.0.0.1",
+        f"--http-port={port}",
+        f"--workers={workers}",
+        f"--max-cron-threads={cron_threads}",
+        "--log-level=warn",
+        f"--logfile={log_path}",
+        "--limit-time-real=600",
+        "--limit-time-cpu=600",
+        "--limit-memory-hard=0",
     ]
     proc = subprocess.Popen(cmd)
     url = f"http://127.0.0.1:{port}"
@@ -80,7 +98,7 @@ def odoo_server(workers=2, cron_threads=0):
             except requests.ConnectionError:
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError(f"Odoo did not start; see {log.name}")
+                raise RuntimeError(f"Odoo did not start; see {log_path}")
             time.sleep(0.2)  # polling a readiness URL, not synchronizing work
         yield url
     finally:

@@ -18,7 +18,6 @@ import time
 import uuid
 
 import requests
-
 from _harness import ensure_database, odoo_server, orm_env, peak_rss_mb, table
 
 DEBIT, CREDIT, JOURNAL = "620200", "455000", "MISC"
@@ -67,8 +66,12 @@ def post_batches(url, key, envelopes, batch_size=1000, threads=2):
         session = requests.Session()
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         for chunk in my_chunks:
-            response = session.post(f"{url}/integration/v1/messages", data=json.dumps({"messages": chunk}),
-                                    headers=headers, timeout=300)
+            response = session.post(
+                f"{url}/integration/v1/messages",
+                data=json.dumps({"messages": chunk}),
+                headers=headers,
+                timeout=300,
+            )
             statuses = {item["status"] for item in response.json()["results"]}
             if response.status_code != 200 or statuses != {"accepted"}:
                 errors.append((response.status_code, statuses))
@@ -103,9 +106,14 @@ def orm_baseline(env, be01, count, batch_size):
     from odoo import Command
 
     account = env["account.account"].with_company(be01)
-    accounts = {a.code: a for a in account.search([*account._check_company_domain(be01), ("code", "in", [DEBIT, CREDIT])])}
+    accounts = {
+        a.code: a
+        for a in account.search([*account._check_company_domain(be01), ("code", "in", [DEBIT, CREDIT])])
+    }
     journal = env["account.journal"].search([("company_id", "=", be01.id), ("code", "=", JOURNAL)])
-    Move = env["account.move"].with_context(allowed_company_ids=[be01.id], mail_create_nolog=True, mail_notrack=True)
+    Move = env["account.move"].with_context(
+        allowed_company_ids=[be01.id], mail_create_nolog=True, mail_notrack=True
+    )
     start = time.perf_counter()
     for first in range(0, count, batch_size):
         vals_list = []
@@ -118,8 +126,13 @@ def orm_baseline(env, be01, count, batch_size):
                     "date": payload["date"],
                     "ref": payload["ref"],
                     "line_ids": [
-                        Command.create({"account_id": accounts[line["account"]].id, "name": line["label"],
-                                        "balance": float(line["debit"]) - float(line["credit"])})
+                        Command.create(
+                            {
+                                "account_id": accounts[line["account"]].id,
+                                "name": line["label"],
+                                "balance": float(line["debit"]) - float(line["credit"]),
+                            }
+                        )
                         for line in payload["lines"]
                     ],
                 }
@@ -134,9 +147,16 @@ def jsonrpc_baseline(url, be01_id, count):
     session = requests.Session()
 
     def call(model, method, *args, **kwargs):
-        body = {"jsonrpc": "2.0", "method": "call", "id": 1, "params": {
-            "service": "object", "method": "execute_kw",
-            "args": [DB_NAME[0], 2, "admin", model, method, list(args), kwargs]}}
+        body = {
+            "jsonrpc": "2.0",
+            "method": "call",
+            "id": 1,
+            "params": {
+                "service": "object",
+                "method": "execute_kw",
+                "args": [DB_NAME[0], 2, "admin", model, method, list(args), kwargs],
+            },
+        }
         result = session.post(f"{url}/jsonrpc", json=body, timeout=60).json()
         if "error" in result:
             sys.exit(f"JSON-RPC error: {result['error']['data']['message']}")
@@ -145,20 +165,43 @@ def jsonrpc_baseline(url, be01_id, count):
     context = {"allowed_company_ids": [be01_id]}
     accounts = {
         row["code"]: row["id"]
-        for row in call("account.account", "search_read", [["code", "in", [DEBIT, CREDIT]]], fields=["code"],
-                        context=context)
+        for row in call(
+            "account.account",
+            "search_read",
+            [["code", "in", [DEBIT, CREDIT]]],
+            fields=["code"],
+            context=context,
+        )
     }
-    journal_id = call("account.journal", "search", [["company_id", "=", be01_id], ["code", "=", JOURNAL]],
-                      context=context)[0]
+    journal_id = call(
+        "account.journal", "search", [["company_id", "=", be01_id], ["code", "=", JOURNAL]], context=context
+    )[0]
     start = time.perf_counter()
     for index in range(count):
         payload = entry_payload(index)
-        move_id = call("account.move", "create", {
-            "move_type": "entry", "journal_id": journal_id, "date": payload["date"], "ref": payload["ref"],
-            "line_ids": [[0, 0, {"account_id": accounts[line["account"]], "name": line["label"],
-                                 "balance": float(line["debit"]) - float(line["credit"])}]
-                         for line in payload["lines"]],
-        }, context=context)
+        move_id = call(
+            "account.move",
+            "create",
+            {
+                "move_type": "entry",
+                "journal_id": journal_id,
+                "date": payload["date"],
+                "ref": payload["ref"],
+                "line_ids": [
+                    [
+                        0,
+                        0,
+                        {
+                            "account_id": accounts[line["account"]],
+                            "name": line["label"],
+                            "balance": float(line["debit"]) - float(line["credit"]),
+                        },
+                    ]
+                    for line in payload["lines"]
+                ],
+            },
+            context=context,
+        )
         call("account.move", "action_post", [move_id], context=context)
     return time.perf_counter() - start
 
@@ -167,7 +210,9 @@ DB_NAME = [None]
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--ingest", type=int, default=10_000)
     parser.add_argument("--process", type=int, default=2_000)
     parser.add_argument("--rpc", type=int, default=200, help="entries for the JSON-RPC baseline (slow)")
@@ -188,7 +233,8 @@ def main():
             # Keep the ingestion benchmark's messages out of the processing one.
             env.cr.execute(
                 "UPDATE integration_message SET state = 'cancelled', cancel_reason = 'benchmark' "
-                "WHERE idempotency_key LIKE %s", [f"ing-{run}-%"],
+                "WHERE idempotency_key LIKE %s",
+                [f"ing-{run}-%"],
             )
             env.cr.commit()
             post_batches(url, process_key, envelopes_for(run, args.process, "proc"))
@@ -201,12 +247,14 @@ def main():
         rss_engine = peak_rss_mb()
         env.cr.execute(
             "SELECT state, count(*) FROM integration_message WHERE endpoint_id = %s AND idempotency_key LIKE %s "
-            "GROUP BY state", [process_endpoint.id, f"proc-{run}-%"],
+            "GROUP BY state",
+            [process_endpoint.id, f"proc-{run}-%"],
         )
         states = dict(env.cr.fetchall())
         env.cr.execute(
             "SELECT count(*) FROM account_move m JOIN integration_message i ON i.id = m.integration_message_id "
-            "WHERE i.idempotency_key LIKE %s AND m.state = 'posted'", [f"proc-{run}-%"],
+            "WHERE i.idempotency_key LIKE %s AND m.state = 'posted'",
+            [f"proc-{run}-%"],
         )
         posted = env.cr.fetchone()[0]
         orm_seconds = orm_baseline(env, be01, args.process, args.orm_batch)
@@ -220,11 +268,21 @@ def main():
     table(
         [
             ("ingestion (HTTP, batches of 1000)", f"{ingest_rate:,.0f} msg/s", "", "", ">= 2,000 msg/s"),
-            ("processing: engine (batch %d)" % args.batch, f"{engine_rate:,.1f} entries/s", "", "", ""),
-            ("baseline: ORM batches of %d" % args.orm_batch, f"{orm_rate:,.1f} entries/s",
-             f"{engine_rate / orm_rate:.2f}x", "engine / ORM", ">= 0.75x"),
-            ("baseline: JSON-RPC one per call", f"{rpc_rate:,.1f} entries/s",
-             f"{engine_rate / rpc_rate:.1f}x", "engine / JSON-RPC", ">= 6x"),
+            (f"processing: engine (batch {args.batch})", f"{engine_rate:,.1f} entries/s", "", "", ""),
+            (
+                f"baseline: ORM batches of {args.orm_batch}",
+                f"{orm_rate:,.1f} entries/s",
+                f"{engine_rate / orm_rate:.2f}x",
+                "engine / ORM",
+                ">= 0.75x",
+            ),
+            (
+                "baseline: JSON-RPC one per call",
+                f"{rpc_rate:,.1f} entries/s",
+                f"{engine_rate / rpc_rate:.1f}x",
+                "engine / JSON-RPC",
+                ">= 6x",
+            ),
             ("engine process peak RSS", f"{rss_engine:,.0f} MB", f"(before: {rss_before:,.0f} MB)", "", ""),
         ],
         ("measure", "figure", "ratio", "", "target"),

@@ -249,10 +249,14 @@ class OdooServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout=120):
+        # A launcher script, not `python -m odoo`: the prefork master starts its
+        # gevent process as `python <sys.argv[0]> gevent`, which needs a script.
+        launcher = self.workdir / "odoo-bin"
+        launcher.write_text("import odoo.cli\n\nodoo.cli.main()\n")
         out = open(self.outfile, "ab")  # noqa: SIM115 - the child keeps writing to it
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "odoo", "-c", self.conf],
+                [sys.executable, str(launcher), "-c", self.conf],
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 cwd=self.workdir,

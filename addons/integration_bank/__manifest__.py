@@ -7,6 +7,4 @@
     "author": "Finance Integration Team",
     "website": "https://example.com/finance-integration",
     "depends": ["integration_mapping"],
-    "data": [],
-    "installable": True,
 }

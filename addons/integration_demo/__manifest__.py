@@ -19,5 +19,4 @@
         "l10n_us",
     ],
     "demo": ["demo/demo_group.xml"],
-    "installable": True,
 }

@@ -11,5 +11,4 @@
     "data": [
         "data/integration_flow.xml",
     ],
-    "installable": True,
 }

@@ -11,5 +11,4 @@
         "security/ir.model.access.csv",
         "data/integration_flow.xml",
     ],
-    "installable": True,
 }

@@ -105,8 +105,15 @@ class IntegrationApi(http.Controller):
     def health(self):
         return self._respond(200, {"status": "ok"})
 
-    @http.route(f"{API}/messages", type="http", auth="none", methods=["POST"], csrf=False, save_session=False,
-                readonly=False)
+    @http.route(
+        f"{API}/messages",
+        type="http",
+        auth="none",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
     def post_messages(self):
         return self._guarded(self._post_messages)
 
@@ -117,12 +124,28 @@ class IntegrationApi(http.Controller):
         if "messages" in document:
             envelopes = document["messages"]
             if not isinstance(envelopes, list) or not envelopes or len(envelopes) > MAX_BATCH:
-                raise ApiError(422, {"error": "invalid", "errors": [
-                    {"path": "$.messages", "message": f"a batch is a list of 1 to {MAX_BATCH} envelopes"}]})
+                raise ApiError(
+                    422,
+                    {
+                        "error": "invalid",
+                        "errors": [
+                            {
+                                "path": "$.messages",
+                                "message": f"a batch is a list of 1 to {MAX_BATCH} envelopes",
+                            }
+                        ],
+                    },
+                )
             outcomes = Message._api_receive(endpoint, envelopes)
-            return self._respond(200, {"results": [
-                self._batch_item(outcome, envelope) for outcome, envelope in zip(outcomes, envelopes, strict=True)
-            ]})
+            return self._respond(
+                200,
+                {
+                    "results": [
+                        self._batch_item(outcome, envelope)
+                        for outcome, envelope in zip(outcomes, envelopes, strict=True)
+                    ]
+                },
+            )
         status, body, headers = Message._api_receive(endpoint, [document])[0]
         return self._respond(status, self._with_correlation(body, document), headers)
 
@@ -142,8 +165,15 @@ class IntegrationApi(http.Controller):
             item["retry_after"] = int(headers["Retry-After"])
         return self._with_correlation(item, envelope)
 
-    @http.route(f"{API}/messages/<int:message_id>", type="http", auth="none", methods=["GET"], csrf=False,
-                save_session=False, readonly=False)
+    @http.route(
+        f"{API}/messages/<int:message_id>",
+        type="http",
+        auth="none",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
     def get_message(self, message_id):
         return self._guarded(self._get_message, message_id)
 
@@ -155,18 +185,36 @@ class IntegrationApi(http.Controller):
         return self._message_or_404(message)
 
     # Not read-only: authenticating records the key's last use.
-    @http.route(f"{API}/messages", type="http", auth="none", methods=["GET"], csrf=False, save_session=False,
-                readonly=False)
+    @http.route(
+        f"{API}/messages",
+        type="http",
+        auth="none",
+        methods=["GET"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
     def find_message(self, idempotency_key=None, **_kwargs):
         return self._guarded(self._find_message, idempotency_key)
 
     def _find_message(self, idempotency_key):
         endpoint = self._authenticate()
         if not idempotency_key:
-            raise ApiError(422, {"error": "invalid", "errors": [
-                {"path": "$.idempotency_key", "message": "give the idempotency_key to look for"}]})
+            raise ApiError(
+                422,
+                {
+                    "error": "invalid",
+                    "errors": [
+                        {"path": "$.idempotency_key", "message": "give the idempotency_key to look for"}
+                    ],
+                },
+            )
         message = self._env()["integration.message"].search(
-            [("idempotency_key", "=", idempotency_key), ("endpoint_id", "=", endpoint.id), ("direction", "=", "in")]
+            [
+                ("idempotency_key", "=", idempotency_key),
+                ("endpoint_id", "=", endpoint.id),
+                ("direction", "=", "in"),
+            ]
         )
         return self._message_or_404(message)
 

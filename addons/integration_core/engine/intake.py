@@ -4,6 +4,7 @@ Everything here runs before the HTTP answer; processing happens later, in
 the queue. Each envelope gets a contract outcome ``(status, body, headers)``.
 """
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -41,7 +42,9 @@ class _Intake:
     def __init__(self, env, endpoint):
         self.env = env
         self.endpoint = endpoint
-        self.flows = {flow.code: flow for flow in env["integration.flow"].sudo().search([("direction", "=", "in")])}
+        self.flows = {
+            flow.code: flow for flow in env["integration.flow"].sudo().search([("direction", "=", "in")])
+        }
         self.allowed_flows = set(endpoint.flow_ids.ids)
         self.allowed_companies = {c.entity_code: c for c in endpoint.company_ids if c.entity_code}
 
@@ -64,7 +67,12 @@ class _Intake:
         version = envelope["schema_version"]
         if not flow._supports_version(version):
             return _invalid(
-                [{"path": "$.schema_version", "message": f"flow '{flow.code}' has no schema version {version}"}]
+                [
+                    {
+                        "path": "$.schema_version",
+                        "message": f"flow '{flow.code}' has no schema version {version}",
+                    }
+                ]
             )
         errors = flow._validate_payload(version, envelope["payload"])
         if errors:
@@ -92,7 +100,11 @@ class _Intake:
     def existing_by_key(self, keys):
         Message = self.env["integration.message"].sudo()
         found = Message.search(
-            [("direction", "=", "in"), ("endpoint_id", "=", self.endpoint.id), ("idempotency_key", "in", list(keys))]
+            [
+                ("direction", "=", "in"),
+                ("endpoint_id", "=", self.endpoint.id),
+                ("idempotency_key", "in", list(keys)),
+            ]
         )
         return {message.idempotency_key: message for message in found}
 
@@ -102,90 +114,97 @@ class _Intake:
             return 200, message._api_dict(duplicate=True), {}
         return 409, {"error": "idempotency_conflict", "id": message.id}, {}
 
-    def create(self, vals_list):
+    def store_as_service_user(self, vals_list):
         """Store messages as the endpoint's service user (so its company rules apply)."""
         Message = self.env["integration.message"].with_user(self.endpoint.user_id)
-        return Message.with_context(allowed_company_ids=self.endpoint.user_id.company_ids.ids).create(vals_list)
+        return Message.with_context(allowed_company_ids=self.endpoint.user_id.company_ids.ids).create(
+            vals_list
+        )
 
 
 def receive(env, endpoint, envelopes):
+    """Contract outcomes ``(status, body, headers)`` for the envelopes of one request, in order."""
     intake = _Intake(env, endpoint)
     outcomes = [None] * len(envelopes)
-    to_store = {}  # index -> vals
+    pending = {}  # index -> values of a message to store
     for index, envelope in enumerate(envelopes):
         checked = intake.check(envelope)
         if isinstance(checked, tuple):
             outcomes[index] = checked
         else:
-            to_store[index] = checked
-
-    # Duplicates: already stored, or earlier in this very request.
-    existing = intake.existing_by_key({vals["idempotency_key"] for vals in to_store.values()})
-    first_in_request = {}
-    for index, vals in list(to_store.items()):
-        key = vals["idempotency_key"]
-        if key in existing:
-            outcomes[index] = intake.duplicate_outcome(existing[key], vals["payload_hash"])
-            del to_store[index]
-        elif key in first_in_request:
-            earlier = to_store[first_in_request[key]]
-            del to_store[index]
-            outcomes[index] = ("same_request", first_in_request[key], earlier["payload_hash"] == vals["payload_hash"])
-        else:
-            first_in_request[key] = index
-
-    for index, vals in list(to_store.items()):
-        held = intake.hold_outcome(vals)
-        if held:
-            outcomes[index] = held
-            del to_store[index]
-
-    if to_store:
-        room = endpoint.backlog_limit - endpoint._pending_count()
-        for position, index in enumerate(sorted(to_store)):
-            if position >= room:
-                outcomes[index] = (429, {"error": "busy"}, {"Retry-After": BUSY_RETRY_AFTER})
-                del to_store[index]
-
-    stored = _store(env, intake, to_store)
+            pending[index] = checked
+    repeats = _take_duplicates(intake, pending, outcomes)
+    _take_held_and_busy(intake, pending, outcomes)
+    stored = _store(env, intake, pending)
     for index, message in stored.items():
-        outcomes[index] = message if isinstance(message, tuple) else (202, message._api_dict(duplicate=False), {})
-
-    # Repeats of a key within the request answer like a resend of the first.
-    for index, outcome in enumerate(outcomes):
-        if outcome and outcome[0] == "same_request":
-            _tag, first, same = outcome
-            status, body, _headers = outcomes[first]
-            if status == 202 and same:
-                outcomes[index] = (200, dict(body, duplicate=True), {})
-            elif status == 202:
-                outcomes[index] = (409, {"error": "idempotency_conflict", "id": body["id"]}, {})
-            else:
-                outcomes[index] = outcomes[first]
-
+        outcomes[index] = (
+            message if isinstance(message, tuple) else (202, message._api_dict(duplicate=False), {})
+        )
+    _answer_repeats(repeats, outcomes)
     _audit(env, endpoint, envelopes, outcomes, stored)
     if stored:
         env["integration.message"]._trigger_processing()
     return outcomes
 
 
-def _store(env, intake, to_store):
-    """Create all new messages in one call; on a concurrent insert, one by one."""
-    if not to_store:
+def _take_duplicates(intake, pending, outcomes):
+    """Answer keys already stored; return repeats within this request as {index: (first, same payload)}."""
+    existing = intake.existing_by_key({vals["idempotency_key"] for vals in pending.values()})
+    first_index = {}
+    repeats = {}
+    for index, vals in list(pending.items()):
+        key = vals["idempotency_key"]
+        if key in existing:
+            outcomes[index] = intake.duplicate_outcome(existing[key], vals["payload_hash"])
+            del pending[index]
+        elif key in first_index:
+            first = first_index[key]
+            repeats[index] = (first, pending[first]["payload_hash"] == vals["payload_hash"])
+            del pending[index]
+        else:
+            first_index[key] = index
+    return repeats
+
+
+def _take_held_and_busy(intake, pending, outcomes):
+    for index, vals in list(pending.items()):
+        held = intake.hold_outcome(vals)
+        if held:
+            outcomes[index] = held
+            del pending[index]
+    if pending:
+        room = intake.endpoint.backlog_limit - intake.endpoint._pending_count()
+        for index in sorted(pending)[max(room, 0) :]:
+            outcomes[index] = (429, {"error": "busy"}, {"Retry-After": BUSY_RETRY_AFTER})
+            del pending[index]
+
+
+def _answer_repeats(repeats, outcomes):
+    """A key repeated within one request answers like a resend of its first occurrence."""
+    for index, (first, same_payload) in repeats.items():
+        status, body, _headers = outcomes[first]
+        if status == 202 and same_payload:
+            outcomes[index] = (200, dict(body, duplicate=True), {})
+        elif status == 202:
+            outcomes[index] = (409, {"error": "idempotency_conflict", "id": body["id"]}, {})
+        else:
+            outcomes[index] = outcomes[first]
+
+
+def _store(env, intake, pending):
+    """Create all new messages in one call; when a concurrent request stored a key meanwhile, one by one."""
+    if not pending:
         return {}
-    indexes = sorted(to_store)
-    try:
-        with mute_logger("odoo.sql_db"), env.cr.savepoint():
-            messages = intake.create([to_store[i] for i in indexes])
+    indexes = sorted(pending)
+    with contextlib.suppress(psycopg2.errors.UniqueViolation), mute_logger("odoo.sql_db"), env.cr.savepoint():
+        messages = intake.store_as_service_user([pending[i] for i in indexes])
         return dict(zip(indexes, messages, strict=True))
-    except psycopg2.errors.UniqueViolation:
-        pass  # another request stored one of these keys meanwhile
     stored = {}
     for index in indexes:
-        vals = to_store[index]
+        vals = pending[index]
         try:
             with mute_logger("odoo.sql_db"), env.cr.savepoint():
-                stored[index] = intake.create([vals])
+                stored[index] = intake.store_as_service_user([vals])
         except psycopg2.errors.UniqueViolation:
             winner = intake.existing_by_key([vals["idempotency_key"]])[vals["idempotency_key"]]
             stored[index] = intake.duplicate_outcome(winner, vals["payload_hash"])
@@ -193,33 +212,31 @@ def _store(env, intake, to_store):
 
 
 def _audit(env, endpoint, envelopes, outcomes, stored):
-    created = env["integration.message"].browse(
-        [m.id for m in stored.values() if not isinstance(m, tuple)]
-    )
+    created = env["integration.message"].browse([m.id for m in stored.values() if not isinstance(m, tuple)])
     log = env["integration.audit.log"]
     if created:
         log._log_messages("received", created, description="received and validated")
-    rejected = [
-        (index, outcome)
-        for index, outcome in enumerate(outcomes)
-        if outcome[0] >= 400
+    rows = [
+        _rejection_row(endpoint, envelopes[index], status, body)
+        for index, (status, body, _headers) in enumerate(outcomes)
+        if status >= 400
     ]
-    if rejected:
-        rows = []
-        for index, (status, body, _headers) in rejected:
-            envelope = envelopes[index] if isinstance(envelopes[index], dict) else {}
-            key = envelope.get("idempotency_key")
-            rows.append(
-                {
-                    "action": "rejected",
-                    "res_model": endpoint._name,
-                    "res_id": endpoint.id,
-                    "res_name": endpoint.display_name,
-                    "company_id": endpoint.company_id.id,
-                    "correlation_id": envelope.get("correlation_id") if isinstance(envelope.get("correlation_id"), str) else None,
-                    "description": f"{status} {body.get('error')} for idempotency key {key!r:.300}",
-                    "new_values": {"status": status, "error": body.get("error"), "errors": body.get("errors")},
-                }
-            )
+    if rows:
         log.sudo().create(rows)
-        _logger.info("integration: endpoint %s: %d envelope(s) rejected", endpoint.code, len(rejected))
+        _logger.info("integration: endpoint %s: %d envelope(s) rejected", endpoint.code, len(rows))
+
+
+def _rejection_row(endpoint, envelope, status, body):
+    envelope = envelope if isinstance(envelope, dict) else {}
+    correlation_id = envelope.get("correlation_id")
+    key = envelope.get("idempotency_key")
+    return {
+        "action": "rejected",
+        "res_model": endpoint._name,
+        "res_id": endpoint.id,
+        "res_name": endpoint.display_name,
+        "company_id": endpoint.company_id.id,
+        "correlation_id": correlation_id if isinstance(correlation_id, str) else None,
+        "description": f"{status} {body.get('error')} for idempotency key {key!r:.300}",
+        "new_values": {"status": status, "error": body.get("error"), "errors": body.get("errors")},
+    }

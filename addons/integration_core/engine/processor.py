@@ -18,7 +18,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
-from ..exceptions import BusinessError, IntegrationError, TransientError
+from ..exceptions import BusinessError, IntegrationError
 from . import claim, retry
 
 _logger = logging.getLogger(__name__)
@@ -75,7 +75,9 @@ def recover_stuck(env, timeout=STUCK_TIMEOUT):
         "recovered", messages, description=f"still processing after {timeout} s: worker stopped; queued again"
     )
     for message in messages:
-        _logger.warning("integration: message %s [%s] recovered from a stopped worker", message.id, message.correlation_id)
+        _logger.warning(
+            "integration: message %s [%s] recovered from a stopped worker", message.id, message.correlation_id
+        )
     return messages
 
 
@@ -83,7 +85,7 @@ def process_claimed(env, messages):
     # Only rows still ours: a claim recovered meanwhile is someone else's now.
     env.flush_all()
     mine = messages.browse(claim.lock_claimed(env.cr, messages.ids))
-    groups = defaultdict(lambda: messages.browse())
+    groups = defaultdict(messages.browse)
     for message in mine:
         groups[(message.endpoint_id, message.company_id, message.flow_id)] |= message
     for (endpoint, company, flow), group in groups.items():
@@ -115,8 +117,13 @@ def _run_handler(env, endpoint, company, flow, messages):
         try:
             with mute_logger("odoo.sql_db"), env.cr.savepoint():
                 return handler._process_batch(hmessages)
-        except Exception as error:  # noqa: BLE001 - isolate the culprit below
-            _logger.info("integration: batch of %d %s messages failed (%s); one by one", len(messages), flow.code, error)
+        except Exception as error:
+            _logger.info(
+                "integration: batch of %d %s messages failed (%s); one by one",
+                len(messages),
+                flow.code,
+                error,
+            )
     return {message.id: _run_one(env, handler, message) for message in hmessages}
 
 
@@ -127,7 +134,7 @@ def _run_one(env, handler, message):
             if isinstance(result, Exception):
                 raise result
         return result
-    except Exception as error:  # noqa: BLE001 - every outcome is classified by _classify
+    except Exception as error:
         return error
 
 
@@ -139,7 +146,9 @@ def _classify(error):
         # A unique violation is a concurrent twin: retrying finds what it made.
         return "transient", [{"code": "unexpected", "message": f"Temporary problem, will retry: {error}"}]
     if isinstance(error, UserError) and not isinstance(error, AccessError):
-        return "business", [{"code": "invalid_document", "message": str(error.args[0] if error.args else error)}]
+        return "business", [
+            {"code": "invalid_document", "message": str(error.args[0] if error.args else error)}
+        ]
     return "unexpected", [
         {
             "code": "unexpected",
@@ -191,9 +200,15 @@ def _record_failure(env, message, error, flow, now):
     if kind == "transient" and message.attempts < flow.max_attempts:
         delay = getattr(error, "delay", None) or retry.backoff_delay(message.attempts, flow.retry_delay)
         message._set_state("retry", errors=errors, next_attempt_at=now + timedelta(seconds=delay))
-        log._log_messages("retry_scheduled", message, description=f"attempt {message.attempts} failed: {error}")
+        log._log_messages(
+            "retry_scheduled", message, description=f"attempt {message.attempts} failed: {error}"
+        )
         _logger.info(
-            "integration: message %s [%s] will retry in %.0f s: %s", message.id, message.correlation_id, delay, error
+            "integration: message %s [%s] will retry in %.0f s: %s",
+            message.id,
+            message.correlation_id,
+            delay,
+            error,
         )
         return
     if kind == "transient":
@@ -210,10 +225,11 @@ def _record_failure(env, message, error, flow, now):
         if kind == "unexpected":
             vals["error_traceback"] = "".join(traceback.format_exception(error))
             _logger.error(
-                "integration: message %s [%s] failed unexpectedly", message.id, message.correlation_id,
+                "integration: message %s [%s] failed unexpectedly",
+                message.id,
+                message.correlation_id,
                 exc_info=error,
             )
         message._set_state("exception", **vals)
         log._log_messages("exception", message, description="; ".join(e["message"] for e in errors))
     env["integration.exception"]._raise_for(message, errors)
-

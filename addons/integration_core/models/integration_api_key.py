@@ -110,5 +110,6 @@ class IntegrationApiKey(models.Model):
             )
             self.invalidate_recordset(["last_used_at"])
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         raise UserError(self.env._("API keys are revoked, never deleted, so the audit trail stays whole."))

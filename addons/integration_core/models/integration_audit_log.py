@@ -1,6 +1,5 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
 AUDIT_ACTIONS = [
     ("create", "Created"),
@@ -54,12 +53,11 @@ class IntegrationAuditLog(models.Model):
             vals.setdefault("user_id", uid)
         return super().create(vals_list)
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
         raise AccessError(self.env._("The integration audit log cannot be changed."))
 
-    def unlink(self):
-        if self.env.context.get(MODULE_UNINSTALL_FLAG):
-            return super().unlink()
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
         raise AccessError(self.env._("The integration audit log cannot be deleted."))
 
     @api.model

@@ -10,7 +10,7 @@ class IntegrationDashboard(models.Model):
     _order = "company_id, flow_id"
 
     company_id = fields.Many2one("res.company", string="Entity", readonly=True)
-    flow_id = fields.Many2one("integration.flow", string="Flow", readonly=True)
+    flow_id = fields.Many2one("integration.flow", readonly=True)
     backlog = fields.Integer(readonly=True, help="Messages received, processing or waiting to retry.")
     oldest_pending_minutes = fields.Float(
         "Oldest Pending (min)", readonly=True, aggregator="max", help="Age of the oldest pending message."
@@ -18,7 +18,7 @@ class IntegrationDashboard(models.Model):
     done_today = fields.Integer(readonly=True)
     failed_today = fields.Integer(readonly=True, help="Messages that ended in exception or dead today.")
     failure_rate = fields.Float(
-        "Failure Rate (%)", readonly=True, aggregator="avg", help="Failed among those finished today."
+        string="Failure Rate (%)", readonly=True, aggregator="avg", help="Failed among those finished today."
     )
     open_exceptions = fields.Integer(readonly=True)
     dead = fields.Integer(readonly=True)

@@ -125,7 +125,9 @@ class IntegrationEndpoint(models.Model):
                     "login": f"integration-{self.code.lower()}-{self.id}",
                     "company_id": companies[:1].id,
                     "company_ids": [Command.set(companies.ids)],
-                    "group_ids": [Command.set([self.env.ref("integration_core.group_integration_service").id])],
+                    "group_ids": [
+                        Command.set([self.env.ref("integration_core.group_integration_service").id])
+                    ],
                 }
             )
         )
@@ -174,8 +176,9 @@ class IntegrationEndpoint(models.Model):
         return self.env["integration.secret.show"]._show_action(
             raw,
             self.env._("API key for %s", self.name),
-            self.env._("Copy this key now: it is shown only once. Only its hash is kept (prefix %s).",
-                       key.prefix),
+            self.env._(
+                "Copy this key now: it is shown only once. Only its hash is kept (prefix %s).", key.prefix
+            ),
         )
 
     def action_rotate_signing_secret(self):
@@ -184,8 +187,10 @@ class IntegrationEndpoint(models.Model):
         return self.env["integration.secret.show"]._show_action(
             raw,
             self.env._("Signing secret for %s", self.name),
-            self.env._("Copy this secret now: it is shown only once. The previous secret stays valid "
-                       "for its grace period."),
+            self.env._(
+                "Copy this secret now: it is shown only once. The previous secret stays valid "
+                "for its grace period."
+            ),
         )
 
     def action_toggle_hold(self):
@@ -199,9 +204,12 @@ class IntegrationEndpoint(models.Model):
         action["domain"] = [("endpoint_id", "=", self.id)]
         return action
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_with_messages(self):
         if self.env["integration.message"].sudo().search_count([("endpoint_id", "in", self.ids)], limit=1):
             raise UserError(self.env._("Endpoints with messages cannot be deleted: archive them instead."))
+
+    def unlink(self):
         users = self.sudo().user_id
         result = super().unlink()
         users.write({"active": False})

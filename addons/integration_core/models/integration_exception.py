@@ -13,7 +13,7 @@ class IntegrationException(models.Model):
 
     name = fields.Char(string="Problem", required=True, readonly=True)
     message_id = fields.Many2one(
-        "integration.message", string="Message", required=True, index=True, readonly=True, ondelete="cascade"
+        "integration.message", required=True, index=True, readonly=True, ondelete="cascade"
     )
     company_id = fields.Many2one("res.company", string="Entity", required=True, index=True, readonly=True)
     endpoint_id = fields.Many2one(related="message_id.endpoint_id", store=True, index=True)
@@ -50,9 +50,15 @@ class IntegrationException(models.Model):
     @api.model
     def _raise_for(self, message, errors):
         """Open (or refresh) the exception of a message: one open exception per message."""
-        code = errors[0].get("code") if errors[0].get("code") in dict(self._fields["code"].selection) else "unexpected"
+        code = (
+            errors[0].get("code")
+            if errors[0].get("code") in dict(self._fields["code"].selection)
+            else "unexpected"
+        )
         vals = {
-            "name": errors[0]["message"][:250] if len(errors) == 1 else self.env._(
+            "name": errors[0]["message"][:250]
+            if len(errors) == 1
+            else self.env._(
                 "%(count)s problems: %(first)s", count=len(errors), first=errors[0]["message"][:200]
             ),
             "code": code,
@@ -68,7 +74,9 @@ class IntegrationException(models.Model):
     def action_assign_to_me(self):
         self.write({"user_id": self.env.uid})
         self.env["integration.audit.log"]._log(
-            "exception_assigned", self, description=f"assigned to {self.env.user.name}",
+            "exception_assigned",
+            self,
+            description=f"assigned to {self.env.user.name}",
             correlation_id=self[:1].correlation_id,
         )
 
@@ -83,10 +91,15 @@ class IntegrationException(models.Model):
                 continue
             if not exception.resolution_note:
                 raise UserError(self.env._("Write a resolution note before resolving."))
-            exception.write({"state": "resolved", "resolved_at": fields.Datetime.now(), "resolved_by": self.env.uid})
+            exception.write(
+                {"state": "resolved", "resolved_at": fields.Datetime.now(), "resolved_by": self.env.uid}
+            )
             self.env["integration.audit.log"]._log(
-                "exception_resolved", exception, description=exception.resolution_note,
-                message_id=exception.message_id.id, correlation_id=exception.correlation_id,
+                "exception_resolved",
+                exception,
+                description=exception.resolution_note,
+                message_id=exception.message_id.id,
+                correlation_id=exception.correlation_id,
             )
 
     def action_cancel_message(self):

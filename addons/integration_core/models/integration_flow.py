@@ -46,7 +46,9 @@ class IntegrationFlow(models.Model):
     window_tz = fields.Selection(_tz_list, string="Window Time Zone", default="UTC", required=True)
     max_attempts = fields.Integer(default=5, help="Attempts for passing faults before a message is dead.")
     retry_delay = fields.Integer(default=30, help="Seconds before the first retry; doubled each time.")
-    hold = fields.Boolean(help="Hold this flow: new messages are refused with 'on_hold' and queued ones wait.")
+    hold = fields.Boolean(
+        help="Hold this flow: new messages are refused with 'on_hold' and queued ones wait."
+    )
     active = fields.Boolean(default=True)
 
     _code_unique = models.Constraint("UNIQUE (code)", "A flow with this code already exists.")

@@ -42,7 +42,9 @@ class IntegrationMessage(models.Model):
     endpoint_id = fields.Many2one(
         "integration.endpoint", required=True, index=True, readonly=True, ondelete="restrict"
     )
-    flow_id = fields.Many2one("integration.flow", required=True, index=True, readonly=True, ondelete="restrict")
+    flow_id = fields.Many2one(
+        "integration.flow", required=True, index=True, readonly=True, ondelete="restrict"
+    )
     schema_version = fields.Char(required=True, readonly=True)
     company_id = fields.Many2one(
         "res.company", string="Entity", required=True, index=True, readonly=True, ondelete="restrict"

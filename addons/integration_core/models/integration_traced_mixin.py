@@ -9,7 +9,6 @@ class IntegrationTracedMixin(models.AbstractModel):
 
     integration_message_id = fields.Many2one(
         "integration.message",
-        string="Integration Message",
         index="btree_not_null",
         copy=False,
         readonly=True,

@@ -19,7 +19,6 @@ class ResCompany(models.Model):
     )
 
     integration_hold = fields.Boolean(
-        string="Integration Hold",
         help="Hold every inbound message of this entity (period-end close, say): new messages "
         "are refused with 'on_hold' and queued ones wait until the hold is lifted.",
     )
@@ -77,4 +76,3 @@ class ResCompany(models.Model):
         if not code:
             return self.browse()
         return self.sudo().search([("entity_code", "=", code)], limit=1)
-

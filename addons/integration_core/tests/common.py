@@ -102,7 +102,7 @@ class IntegrationHttpCase(IntegrationCaseMixin, HttpCase):
         super().setUpClass()
         cls._setup_integration()
 
-    def _request(self, method, path, key=None, body=None, headers=None, raw=None):
+    def _request(self, method, path, *, key=None, body=None, headers=None, raw=None):
         headers = dict(headers or {})
         if key:
             headers["Authorization"] = f"Bearer {key}"
@@ -119,4 +119,8 @@ class IntegrationHttpCase(IntegrationCaseMixin, HttpCase):
     def _signed_headers(secret, body, timestamp=None):
         timestamp = str(int(timestamp if timestamp is not None else time.time()))
         digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-        return {"X-Timestamp": timestamp, "X-Signature": f"sha256={digest}", "Content-Type": "application/json"}
+        return {
+            "X-Timestamp": timestamp,
+            "X-Signature": f"sha256={digest}",
+            "Content-Type": "application/json",
+        }

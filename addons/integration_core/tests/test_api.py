@@ -84,8 +84,10 @@ class TestApiContract(IntegrationHttpCase):
         self.assertIn("US01", response.json()["detail"])
         narrow = self._create_endpoint("NARROW", flows=self.flow_echo)
         narrow_key = self._issue_key(narrow)
-        response = self._post(narrow_key, self._envelope(flow="journal_entry", key="k-403b",
-                                                         payload=self._journal_entry_payload()))
+        response = self._post(
+            narrow_key,
+            self._envelope(flow="journal_entry", key="k-403b", payload=self._journal_entry_payload()),
+        )
         self.assertEqual(response.status_code, 403)
         self.assertIn("journal_entry", response.json()["detail"])
 
@@ -108,8 +110,12 @@ class TestApiContract(IntegrationHttpCase):
             "static check": (self._envelope(key="v4", payload={"ref": "static-bad"}), "$.payload.ref"),
             "bad key": (self._envelope(key="tab\tkey"), "$.idempotency_key"),
             "unbalanced entry": (
-                self._envelope(flow="journal_entry", key="v5", payload=self._journal_entry_payload()
-                               | {"lines": [{"account": "6200", "debit": "10"}, {"account": "4530", "credit": "9"}]}),
+                self._envelope(
+                    flow="journal_entry",
+                    key="v5",
+                    payload=self._journal_entry_payload()
+                    | {"lines": [{"account": "6200", "debit": "10"}, {"account": "4530", "credit": "9"}]},
+                ),
                 "$.payload.lines",
             ),
         }
@@ -184,7 +190,9 @@ class TestApiContract(IntegrationHttpCase):
         us_message = self._post(us_key, self._envelope(key="us-1", entity="US01")).json()
         self.assertEqual(self._post(self.key, self._envelope(key="us-2", entity="US01")).status_code, 403)
         self.assertEqual(self._request("GET", f"/messages/{us_message['id']}", key=self.key).status_code, 404)
-        self.assertEqual(self._request("GET", "/messages?idempotency_key=us-1", key=self.key).status_code, 404)
+        self.assertEqual(
+            self._request("GET", "/messages?idempotency_key=us-1", key=self.key).status_code, 404
+        )
 
     def test_signature_required(self):
         self.endpoint.require_signature = True
@@ -194,10 +202,13 @@ class TestApiContract(IntegrationHttpCase):
         self.assertEqual(good.status_code, 202, good.text)
 
         body2 = json.dumps(self._envelope(key="sig-2")).encode()
-        tampered = self._post(self.key, None, raw=body2.replace(b"sig-2", b"sig-3"),
-                              headers=self._signed_headers(secret, body2))
+        tampered = self._post(
+            self.key, None, raw=body2.replace(b"sig-2", b"sig-3"), headers=self._signed_headers(secret, body2)
+        )
         wrong_secret = self._post(self.key, None, raw=body2, headers=self._signed_headers("0" * 64, body2))
-        stale = self._post(self.key, None, raw=body2, headers=self._signed_headers(secret, body2, time.time() - 301))
+        stale = self._post(
+            self.key, None, raw=body2, headers=self._signed_headers(secret, body2, time.time() - 301)
+        )
         unsigned = self._post(self.key, None, raw=body2, headers={"Content-Type": "application/json"})
         for response in (tampered, wrong_secret, stale, unsigned):
             self.assertEqual(response.status_code, 401)
@@ -217,7 +228,9 @@ class TestApiContract(IntegrationHttpCase):
         )
         past.sudo().valid_until = fields.Datetime.now() - timedelta(seconds=1)
         body = json.dumps(self._envelope(key="grace-late")).encode()
-        self.assertEqual(self._post(self.key, None, raw=body, headers=self._signed_headers(old, body)).status_code, 401)
+        self.assertEqual(
+            self._post(self.key, None, raw=body, headers=self._signed_headers(old, body)).status_code, 401
+        )
 
     def test_endpoint_of_another_environment_is_refused(self):
         self.endpoint.environment = "prod"  # the test server runs as 'dev'

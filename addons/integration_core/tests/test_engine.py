@@ -21,7 +21,9 @@ class TestEngine(IntegrationCase):
         cls.Record = cls.env["test.integration.record"]
 
     def _send(self, key, **payload):
-        status, body, _headers = self._receive(self.endpoint, self._envelope(key=key, payload={"ref": key, **payload}))[0]
+        status, body, _headers = self._receive(
+            self.endpoint, self._envelope(key=key, payload={"ref": key, **payload})
+        )[0]
         self.assertEqual(status, 202, body)
         return self._message(self.endpoint, key)
 
@@ -79,7 +81,9 @@ class TestEngine(IntegrationCase):
         self.assertEqual(message.state, "exception")
         self.assertEqual(message.errors[0]["code"], "unknown_reference")
         exception = message.exception_ids
-        self.assertEqual((exception.state, exception.code, exception.company_id), ("open", "unknown_reference", self.be01))
+        self.assertEqual(
+            (exception.state, exception.code, exception.company_id), ("open", "unknown_reference", self.be01)
+        )
         self._process()
         self.assertEqual(message.attempts, 1, "an exception waits for a person")
         # Fixed, then retried by the user: done, and the exception resolves itself.
@@ -123,8 +127,10 @@ class TestEngine(IntegrationCase):
         self._process()
         with self.assertRaises(UserError):
             message._cancel("  ")
-        wizard = self.env["integration.message.cancel"].with_context(active_ids=message.ids).create(
-            {"reason": "Sent by mistake"}
+        wizard = (
+            self.env["integration.message.cancel"]
+            .with_context(active_ids=message.ids)
+            .create({"reason": "Sent by mistake"})
         )
         wizard.action_confirm()
         self.assertEqual(message.state, "cancelled")
@@ -142,10 +148,16 @@ class TestEngine(IntegrationCase):
     def test_stuck_processing_message_is_recovered(self):
         message = self._send("stuck-1")
         message.sudo().write(
-            {"state": "processing", "processing_started_at": fields.Datetime.now() - timedelta(hours=1), "attempts": 1}
+            {
+                "state": "processing",
+                "processing_started_at": fields.Datetime.now() - timedelta(hours=1),
+                "attempts": 1,
+            }
         )
         recent = self._send("stuck-2")
-        recent.sudo().write({"state": "processing", "processing_started_at": fields.Datetime.now(), "attempts": 1})
+        recent.sudo().write(
+            {"state": "processing", "processing_started_at": fields.Datetime.now(), "attempts": 1}
+        )
         recovered = processor.recover_stuck(self.env(su=True))
         self.assertEqual(recovered, message)
         self.assertEqual(message.state, "retry")
@@ -172,7 +184,9 @@ class TestEngine(IntegrationCase):
         message = self._send("win-1")
         self.flow_echo.write({"mode": "batch", "window_start": 0.0, "window_end": 0.0001, "window_tz": "UTC"})
         closed = fields.Datetime.now().replace(hour=12)
-        with patch.object(type(self.flow_echo), "_is_window_open", lambda flow, now=None: flow.mode == "realtime"):
+        with patch.object(
+            type(self.flow_echo), "_is_window_open", lambda flow, now=None: flow.mode == "realtime"
+        ):
             self._process()
         self.assertEqual(message.state, "received")
         self.flow_echo.mode = "realtime"

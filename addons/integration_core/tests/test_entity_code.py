@@ -45,8 +45,11 @@ class TestEntityCode(TransactionCase):
     def test_integration_manager_edits_only_the_code(self):
         companies = self.company_a | self.company_b
         manager = new_test_user(
-            self.env, login="int_manager", groups="base.group_user,integration_core.group_integration_manager",
-            company_id=self.company_a.id, company_ids=companies.ids,
+            self.env,
+            login="int_manager",
+            groups="base.group_user,integration_core.group_integration_manager",
+            company_id=self.company_a.id,
+            company_ids=companies.ids,
         )
         self.company_b.with_user(manager).entity_code = "ZZ09"
         self.assertEqual(self.company_b.entity_code, "ZZ09")
@@ -55,8 +58,11 @@ class TestEntityCode(TransactionCase):
 
     def test_plain_user_cannot_edit_the_code(self):
         user = new_test_user(
-            self.env, login="int_user", groups="base.group_user,integration_core.group_integration_user",
-            company_id=self.company_a.id, company_ids=self.company_a.ids,
+            self.env,
+            login="int_user",
+            groups="base.group_user,integration_core.group_integration_user",
+            company_id=self.company_a.id,
+            company_ids=self.company_a.ids,
         )
         with self.assertRaises(AccessError):
             self.company_a.with_user(user).entity_code = "ZZ10"

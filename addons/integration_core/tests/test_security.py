@@ -18,19 +18,28 @@ class TestSecurity(IntegrationCase):
         super().setUpClass()
         cls.endpoint_be = cls._create_endpoint("SEC_BE", companies=cls.be01)
         cls.endpoint_us = cls._create_endpoint("SEC_US", companies=cls.us01)
-        cls._receive(cls, cls.endpoint_be, cls._envelope(key="sec-be", payload={"ref": "x", "outcome": "business"}))
+        cls._receive(
+            cls, cls.endpoint_be, cls._envelope(key="sec-be", payload={"ref": "x", "outcome": "business"})
+        )
         cls._receive(cls, cls.endpoint_us, cls._envelope(key="sec-us", entity="US01"))
         cls.env["integration.message"]._process_queue()
         cls.msg_be = cls.env["integration.message"].search([("idempotency_key", "=", "sec-be")])
         cls.msg_us = cls.env["integration.message"].search([("idempotency_key", "=", "sec-us")])
         cls.finance_be = cls._user("fin_be", ["integration_core.group_integration_user"], cls.be01)
-        cls.manager = cls._user("int_mgr", ["integration_core.group_integration_manager"], cls.be01 | cls.us01)
-        cls.auditor = cls._user("int_aud", ["integration_core.group_integration_auditor"], cls.be01 | cls.us01)
+        cls.manager = cls._user(
+            "int_mgr", ["integration_core.group_integration_manager"], cls.be01 | cls.us01
+        )
+        cls.auditor = cls._user(
+            "int_aud", ["integration_core.group_integration_auditor"], cls.be01 | cls.us01
+        )
         cls.employee = cls._user("plain", [], cls.be01)
 
     def _visible(self, user, model="integration.message"):
-        return self.env[model].with_user(user).search([("id", "in", (self.msg_be | self.msg_us).ids)]) \
-            if model == "integration.message" else self.env[model].with_user(user).search([])
+        return (
+            self.env[model].with_user(user).search([("id", "in", (self.msg_be | self.msg_us).ids)])
+            if model == "integration.message"
+            else self.env[model].with_user(user).search([])
+        )
 
     def test_user_sees_only_messages_and_exceptions_of_their_companies(self):
         self.assertEqual(self._visible(self.finance_be), self.msg_be)
@@ -71,8 +80,17 @@ class TestSecurity(IntegrationCase):
             self.endpoint_be.with_user(self.auditor).write({"hold": True})
 
     def test_manager_configures_endpoints_and_keys(self):
-        endpoint = self.env["integration.endpoint"].with_user(self.manager).create(
-            {"name": "Bank", "code": "BANK_MGR", "company_id": self.be01.id, "company_ids": [self.be01.id]}
+        endpoint = (
+            self.env["integration.endpoint"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "name": "Bank",
+                    "code": "BANK_MGR",
+                    "company_id": self.be01.id,
+                    "company_ids": [self.be01.id],
+                }
+            )
         )
         action = endpoint.action_issue_key()
         raw = action["context"]["integration_secret"]
@@ -127,7 +145,9 @@ class TestSecurity(IntegrationCase):
         raw = self.env["integration.signing.secret"]._rotate(self.endpoint_be)
         secret = self.endpoint_be.secret_ids
         self.env.flush_all()
-        self.env.cr.execute("SELECT secret_encrypted FROM integration_signing_secret WHERE id = %s", [secret.id])
+        self.env.cr.execute(
+            "SELECT secret_encrypted FROM integration_signing_secret WHERE id = %s", [secret.id]
+        )
         stored = self.env.cr.fetchone()[0]
         self.assertNotIn(raw, stored)
         self.assertEqual(crypto.decrypt(self.env, stored), raw)
@@ -146,7 +166,11 @@ class TestSecurity(IntegrationCase):
     def test_configuration_changes_are_audited_with_before_and_after(self):
         self.endpoint_be.write({"backlog_limit": 123})
         row = self.env["integration.audit.log"].search(
-            [("res_model", "=", "integration.endpoint"), ("res_id", "=", self.endpoint_be.id), ("action", "=", "write")],
+            [
+                ("res_model", "=", "integration.endpoint"),
+                ("res_id", "=", self.endpoint_be.id),
+                ("action", "=", "write"),
+            ],
             limit=1,
         )
         self.assertEqual(row.new_values, {"backlog_limit": 123})

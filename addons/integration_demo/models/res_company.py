@@ -12,9 +12,7 @@ class ResCompany(models.Model):
     def _integration_demo_load_charts(self, company_ids):
         chart = self.env["account.chart.template"]
         templates = chart._get_chart_template_mapping(get_all=True)
-        installed = set(
-            self.env["ir.module.module"].search([("state", "=", "installed")]).mapped("name")
-        )
+        installed = set(self.env["ir.module.module"].search([("state", "=", "installed")]).mapped("name"))
         for company in self.browse(company_ids):
             if company.chart_template:
                 continue

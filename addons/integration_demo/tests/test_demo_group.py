@@ -27,12 +27,16 @@ class TestDemoGroup(TransactionCase):
         for company in self._entities():
             expected = GROUP[company.entity_code][2]
             self.assertEqual(company.chart_template, expected, company.name)
-            accounts = self.env["account.account"].with_company(company).search_count(
-                [("company_ids", "in", company.ids)]
+            accounts = (
+                self.env["account.account"]
+                .with_company(company)
+                .search_count([("company_ids", "in", company.ids)])
             )
             self.assertGreater(accounts, 40, company.name)
             journals = self.env["account.journal"].search([("company_id", "=", company.id)])
-            self.assertTrue({"sale", "purchase", "bank", "general"} <= set(journals.mapped("type")), company.name)
+            self.assertTrue(
+                {"sale", "purchase", "bank", "general"} <= set(journals.mapped("type")), company.name
+            )
 
     def test_rates_convert_between_group_currencies(self):
         eur = self.env.ref("base.EUR")

@@ -90,11 +90,15 @@ class IntegrationHandlerJournalEntry(models.AbstractModel):
         date = fields.Date.to_date(payload["date"])
         problems = []
         journal = resolver.resolve("journal", payload["journal"], problems, date=date)
-        currency = resolver.resolve("currency", payload.get("currency") or company.currency_id.name, problems, date=date)
+        currency = resolver.resolve(
+            "currency", payload.get("currency") or company.currency_id.name, problems, date=date
+        )
         lines = []
         for line in payload["lines"]:
             account = resolver.resolve("account", line["account"], problems, date=date)
-            partner = line.get("partner") and resolver.resolve("partner", line["partner"], problems, date=date)
+            partner = line.get("partner") and resolver.resolve(
+                "partner", line["partner"], problems, date=date
+            )
             analytic = {
                 dimension: resolver.resolve("analytic", code, problems, date=date, dimension=dimension)
                 for dimension, code in (line.get("analytic") or {}).items()

@@ -50,7 +50,7 @@ class TestJournalEntryFlow(IntegrationCase):
         self.assertEqual(message.state, "done", message.errors)
         move = self.Move.browse(message.result_id)
         expected = self.env.ref("base.USD")._convert(1000.0, self.be01.currency_id, self.be01, "2026-11-30")
-        debit_line = move.line_ids.filtered(lambda l: l.balance > 0)
+        debit_line = move.line_ids.filtered(lambda line: line.balance > 0)
         self.assertEqual(debit_line.currency_id.name, "USD")
         self.assertEqual(debit_line.amount_currency, 1000.0)
         self.assertAlmostEqual(debit_line.balance, expected, places=2)

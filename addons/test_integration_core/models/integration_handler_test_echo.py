@@ -18,16 +18,22 @@ class IntegrationHandlerTestEcho(models.AbstractModel):
 
     @api.model
     def _find_existing(self, message):
-        return self.env["test.integration.record"].search([("integration_message_id", "=", message.id)], limit=1)
+        return self.env["test.integration.record"].search(
+            [("integration_message_id", "=", message.id)], limit=1
+        )
 
     @api.model
     def _process(self, message):
         payload = message._payload_dict()
         outcome = payload.get("outcome", "ok")
         if outcome == "business":
-            allowed = self.env["test.integration.record"].search_count([("name", "=", f"allow:{payload['ref']}")])
+            allowed = self.env["test.integration.record"].search_count(
+                [("name", "=", f"allow:{payload['ref']}")]
+            )
             if not allowed:
-                raise BusinessError("unknown_reference", f"Nothing allows {payload['ref']}", type="test", value=payload["ref"])
+                raise BusinessError(
+                    "unknown_reference", f"Nothing allows {payload['ref']}", type="test", value=payload["ref"]
+                )
         elif outcome == "transient" and message.attempts <= payload.get("fail_times", 1000):
             raise TransientError("the test system is busy")
         elif outcome == "bug":
