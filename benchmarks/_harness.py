@@ -42,12 +42,29 @@ def ensure_database(fresh=False):
             cr.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
         cr.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB])
         exists = cr.fetchone()
+        if exists and not _demo_installed(opts):
+            cr.execute(f'DROP DATABASE "{DB}" WITH (FORCE)')  # a build that failed half-way
+            exists = None
     conn.close()
     if not exists:
         print(f"building benchmark database {DB} (once, a few minutes)...", flush=True)
         proc = odoo_cli("-d", DB, "-i", ADDONS, "--with-demo", "--stop-after-init", "--log-level=warn")
         if proc.returncode:
             sys.exit(proc.stderr[-3000:])
+
+
+def _demo_installed(opts):
+    import psycopg2
+
+    conn = psycopg2.connect(dbname=DB, host=opts["db_host"], port=opts["db_port"], user=opts["db_user"])
+    try:
+        with conn.cursor() as cr:
+            cr.execute("SELECT 1 FROM ir_module_module WHERE name = 'integration_demo' AND state = 'installed'")
+            return bool(cr.fetchone())
+    except psycopg2.Error:
+        return False
+    finally:
+        conn.close()
 
 
 def conf_options():
@@ -93,9 +110,9 @@ def odoo_server(workers=2, cron_threads=0):
         deadline = time.monotonic() + 120
         while True:
             try:
-                if requests.get(f"{url}/integration/v1/health", timeout=2).status_code == 200:
+                if requests.get(f"{url}/integration/v1/health", timeout=10).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or still loading the registry
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError(f"Odoo did not start; see {log_path}")

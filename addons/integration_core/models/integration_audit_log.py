@@ -1,4 +1,7 @@
+from psycopg2.extras import Json
+
 from odoo import api, fields, models
+from odoo.tools import SQL
 from odoo.exceptions import AccessError
 
 AUDIT_ACTIONS = [
@@ -75,19 +78,37 @@ class IntegrationAuditLog(models.Model):
 
     @api.model
     def _log_messages(self, action, messages, description=None, details=None):
-        """One row per message, with its correlation id (bulk: one INSERT for all)."""
+        """One row per message, with its correlation id.
+
+        Written on every hot path (each receipt, each outcome), so the rows go
+        in with one INSERT rather than through the ORM: the log is our own
+        append-only table and holds no accounting data.
+        """
+        if not messages:
+            return
+        now = fields.Datetime.now()
+        uid = self.env.uid
         rows = [
-            {
-                "action": action,
-                "res_model": message._name,
-                "res_id": message.id,
-                "res_name": message.display_name,
-                "company_id": message.company_id.id,
-                "message_id": message.id,
-                "correlation_id": message.correlation_id,
-                "description": description,
-                "new_values": details.get(message.id) if details else None,
-            }
+            (
+                now,
+                uid,
+                action,
+                message._name,
+                message.id,
+                message.display_name,
+                message.company_id.id,
+                message.id,
+                message.correlation_id,
+                description,
+                Json(details[message.id]) if details and message.id in details else None,
+            )
             for message in messages
         ]
-        return self.sudo().create(rows)
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO integration_audit_log (create_date, user_id, action, res_model, res_id, res_name, "
+                "company_id, message_id, correlation_id, description, new_values) VALUES %s",
+                SQL(", ").join(SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", *row) for row in rows),
+            )
+        )
+        messages.invalidate_recordset(["audit_ids"])

@@ -1,10 +1,8 @@
-import os
 from datetime import datetime
 
 import pytz
 
 from odoo import api, fields, models
-from odoo.tools.misc import file_path
 
 from ..engine import schemas
 
@@ -67,13 +65,7 @@ class IntegrationFlow(models.Model):
 
     def _available_versions(self):
         self.ensure_one()
-        if not self.schema_dir:
-            return []
-        try:
-            folder = file_path(self.schema_dir)
-        except FileNotFoundError:
-            return []
-        return sorted(name[:-5] for name in os.listdir(folder) if name.endswith(".json"))
+        return list(schemas.versions(self.schema_dir)) if self.schema_dir else []
 
     def _schema_path(self, version):
         self.ensure_one()
