@@ -87,8 +87,7 @@ def odoo_server(workers=2, cron_threads=0):
     os.close(log_fd)
     cmd = [
         sys.executable,
-        "-m",
-        "odoo",
+        os.path.join(ROOT, "scripts", "odoo-bin"),
         "-c",
         CONF,
         "-d",
