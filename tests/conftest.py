@@ -87,7 +87,11 @@ class E2E:
 
     def db(self):
         """A new autocommit connection to the scratch database (close it)."""
-        conn = pg_connect(self.dbname)
+        return self.pg(self.dbname)
+
+    @staticmethod
+    def pg(dbname):
+        conn = pg_connect(dbname)
         conn.autocommit = True
         return conn
 
@@ -123,10 +127,10 @@ def e2e(tmp_path_factory):
     dbname = scratch_db_name("e2e")
     timings = {}
     server = None
-    started = time.monotonic()
-    how = copy_database(TEST_DB, dbname)
-    timings["copy_db"] = time.monotonic() - started
     try:
+        started = time.monotonic()
+        how = copy_database(TEST_DB, dbname)
+        timings["copy_db"] = time.monotonic() - started
         server = OdooServer(dbname, workdir, workers=WORKERS, max_cron_threads=1)
         started = time.monotonic()
         setup = odoo_shell(server.conf, dbname, SETUP_SCRIPT)

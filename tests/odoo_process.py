@@ -5,6 +5,7 @@ generated) and INTEGRATION_TEST_DB (the installed test database).
 """
 
 import configparser
+import contextlib
 import json
 import os
 import re
@@ -209,7 +210,7 @@ def odoo_shell(conf, dbname, script, timeout=300):
     proc = subprocess.run(cmd, input=script, capture_output=True, text=True, timeout=timeout, check=False)
     for line in proc.stdout.splitlines():
         if line.startswith(RESULT_MARK):
-            return json.loads(line[len(RESULT_MARK):])
+            return json.loads(line[len(RESULT_MARK) :])
     raise RuntimeError(
         f"odoo shell gave no result (rc {proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}"
     )
@@ -272,7 +273,9 @@ class OdooServer:
         last = None
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"the Odoo server exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"the Odoo server exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
             try:
                 response = requests.get(url, timeout=5)
                 if response.status_code == 200:
@@ -281,11 +284,11 @@ class OdooServer:
             except requests.RequestException as error:
                 last = error
             # the pause between polls doubles as a check that the server is still alive
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=0.2)
-            except subprocess.TimeoutExpired:
-                pass
-        raise TimeoutError(f"the Odoo server did not answer {url} within {timeout} s ({last}):\n{self.log_tail()}")
+        raise TimeoutError(
+            f"the Odoo server did not answer {url} within {timeout} s ({last}):\n{self.log_tail()}"
+        )
 
     def descendants(self):
         try:
@@ -302,15 +305,31 @@ class OdooServer:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.send_signal(signal.SIGTERM)  # a second signal forces the shutdown
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                pass
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(group, signal.SIGKILL)  # whatever is left of this server's own group
-        except ProcessLookupError:
-            pass
         self.process.wait(timeout=10)
+
+    def log_error(self, request_id):
+        """The exception line the server logged for an internal error's request id."""
+        if not self.logfile.exists():
+            return ""
+        lines = self.logfile.read_text(errors="replace").splitlines()
+        for index, line in enumerate(lines):
+            if request_id in line:
+                # the traceback follows until the next log record (which starts with a date)
+                following = []
+                for other in lines[index + 1 :]:
+                    if re.match(r"\d{4}-\d\d-\d\d \d\d:", other):
+                        break
+                    following.append(other)
+                frames = [f.strip() for f in following if f.strip().startswith("File ")]
+                # the product's own frame rather than Odoo's or the driver's
+                frames = [f for f in frames if "dist-packages/odoo/" not in f] or frames
+                errors = [f for f in following if f and not f.startswith((" ", "Traceback", "During"))]
+                return f"{frames[-1] if frames else ''} -> {errors[-1] if errors else line}"
+        return ""
 
     def log_tail(self, chars=6000):
         text = ""
@@ -338,7 +357,9 @@ class ApiClient:
         )
 
     def get_message(self, message_id, timeout=30):
-        return requests.get(f"{self.base_url}{API}/messages/{message_id}", headers=self.headers, timeout=timeout)
+        return requests.get(
+            f"{self.base_url}{API}/messages/{message_id}", headers=self.headers, timeout=timeout
+        )
 
     def wait_for_message(self, message_id, states=("done",), timeout=60, poll=0.1):
         """Poll a message until it reaches one of ``states`` (or a final one); return its body."""

@@ -11,7 +11,9 @@ import time
 import uuid
 
 from odoo import SUPERUSER_ID, http
+from odoo.exceptions import ConcurrencyError
 from odoo.http import request
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 _logger = logging.getLogger(__name__)
 
@@ -47,6 +49,8 @@ class IntegrationApi(http.Controller):
             return handler(*args, **kwargs)
         except ApiError as error:
             return self._respond(error.status, error.body, error.headers)
+        except (ConcurrencyError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
+            raise  # Odoo retries the whole request in a new transaction
         except Exception:
             request.env.cr.rollback()
             request_id = uuid.uuid4().hex

@@ -12,6 +12,7 @@ import uuid
 
 import psycopg2.errors
 
+from odoo.exceptions import ConcurrencyError
 from odoo.tools import mute_logger
 
 from . import schemas
@@ -205,8 +206,12 @@ def _store(env, intake, pending):
         try:
             with mute_logger("odoo.sql_db"), env.cr.savepoint():
                 stored[index] = intake.store_as_service_user([vals])
-        except psycopg2.errors.UniqueViolation:
-            winner = intake.existing_by_key([vals["idempotency_key"]])[vals["idempotency_key"]]
+        except psycopg2.errors.UniqueViolation as error:
+            winner = intake.existing_by_key([vals["idempotency_key"]]).get(vals["idempotency_key"])
+            if not winner:
+                # Stored by a request that committed after this transaction began:
+                # invisible here, so Odoo retries the request, which then answers 'duplicate'.
+                raise ConcurrencyError("idempotency key stored concurrently") from error
             stored[index] = intake.duplicate_outcome(winner, vals["payload_hash"])
     return stored
 

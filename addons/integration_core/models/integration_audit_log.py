@@ -1,8 +1,8 @@
 from psycopg2.extras import Json
 
 from odoo import api, fields, models
-from odoo.tools import SQL
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 AUDIT_ACTIONS = [
     ("create", "Created"),
