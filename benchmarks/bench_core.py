@@ -226,6 +226,12 @@ def main():
     ensure_database()
     run = uuid.uuid4().hex[:8]
     with orm_env() as env:
+        # Leftovers of an interrupted run would be processed with this run's messages.
+        env.cr.execute(
+            "UPDATE integration_message SET state = 'cancelled', cancel_reason = 'benchmark leftover' "
+            "WHERE state IN ('received', 'retry', 'processing')"
+        )
+        env.cr.commit()
         _ingest_endpoint, ingest_key, be01 = setup_endpoint(env, "BENCH_INGEST")
         process_endpoint, process_key, _be01 = setup_endpoint(env, "BENCH_PROCESS")
         with odoo_server(workers=2) as url:
