@@ -48,6 +48,8 @@ class _Intake:
         }
         self.allowed_flows = set(endpoint.flow_ids.ids)
         self.allowed_companies = {c.entity_code: c for c in endpoint.company_ids if c.entity_code}
+        self.flows_by_id = {flow.id: flow for flow in self.flows.values()}
+        self.entity_codes = {company.id: code for code, company in self.allowed_companies.items()}
 
     # ----------------------------------------------------------- validation
     def check(self, envelope):
@@ -109,6 +111,22 @@ class _Intake:
         )
         return {message.idempotency_key: message for message in found}
 
+    def accepted_body(self, message, vals):
+        """The answer for a message just stored, from the values it was made of (no read back)."""
+        return {
+            "id": message.id,
+            "flow": self.flows_by_id[vals["flow_id"]].code,
+            "schema_version": vals["schema_version"],
+            "entity": self.entity_codes[vals["company_id"]],
+            "idempotency_key": vals["idempotency_key"],
+            "state": "received",
+            "attempts": 0,
+            "correlation_id": vals["correlation_id"],
+            "errors": [],
+            "result": None,
+            "duplicate": False,
+        }
+
     @staticmethod
     def duplicate_outcome(message, payload_hash):
         if message.payload_hash == payload_hash:
@@ -139,7 +157,7 @@ def receive(env, endpoint, envelopes):
     stored = _store(env, intake, pending)
     for index, message in stored.items():
         outcomes[index] = (
-            message if isinstance(message, tuple) else (202, message._api_dict(duplicate=False), {})
+            message if isinstance(message, tuple) else (202, intake.accepted_body(message, pending[index]), {})
         )
     _answer_repeats(repeats, outcomes)
     _audit(env, endpoint, envelopes, outcomes, stored)

@@ -1,8 +1,7 @@
-from psycopg2.extras import Json
+import json
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
 
 AUDIT_ACTIONS = [
     ("create", "Created"),
@@ -86,29 +85,27 @@ class IntegrationAuditLog(models.Model):
         """
         if not messages:
             return
-        now = fields.Datetime.now()
-        uid = self.env.uid
-        rows = [
-            (
-                now,
-                uid,
-                action,
-                message._name,
-                message.id,
-                message.display_name,
-                message.company_id.id,
-                message.id,
-                message.correlation_id,
-                description,
-                Json(details[message.id]) if details and message.id in details else None,
-            )
-            for message in messages
+        count = len(messages)
+        detail_of = (details or {}).get
+        columns = [
+            [fields.Datetime.now()] * count,
+            [self.env.uid] * count,
+            [action] * count,
+            [messages._name] * count,
+            messages.ids,
+            [f"{m.flow_id.code}/{m.idempotency_key}" for m in messages],
+            [m.company_id.id for m in messages],
+            messages.ids,
+            [m.correlation_id for m in messages],
+            [description] * count,
+            [json.dumps(detail_of(m.id)) if detail_of(m.id) is not None else None for m in messages],
         ]
+        # One statement whatever the count: a column array each, unnested into rows.
         self.env.cr.execute(
-            SQL(
-                "INSERT INTO integration_audit_log (create_date, user_id, action, res_model, res_id, res_name, "
-                "company_id, message_id, correlation_id, description, new_values) VALUES %s",
-                SQL(", ").join(SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", *row) for row in rows),
-            )
+            "INSERT INTO integration_audit_log (create_date, user_id, action, res_model, res_id, res_name, "
+            "company_id, message_id, correlation_id, description, new_values) "
+            "SELECT * FROM unnest(%s::timestamp[], %s::int[], %s::varchar[], %s::varchar[], %s::int[], "
+            "%s::varchar[], %s::int[], %s::int[], %s::varchar[], %s::text[], %s::jsonb[])",
+            columns,
         )
         messages.invalidate_recordset(["audit_ids"])
