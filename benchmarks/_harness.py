@@ -49,8 +49,10 @@ def ensure_database(fresh=False):
     if not exists:
         print(f"building benchmark database {DB} (once, a few minutes)...", flush=True)
         proc = odoo_cli("-d", DB, "-i", ADDONS, "--with-demo", "--stop-after-init", "--log-level=warn")
-        if proc.returncode:
-            sys.exit(proc.stderr[-3000:])
+    else:  # the code may be newer than the database
+        proc = odoo_cli("-d", DB, "-u", ADDONS, "--stop-after-init", "--log-level=warn")
+    if proc.returncode:
+        sys.exit(proc.stderr[-3000:])
 
 
 def _demo_installed(opts):
@@ -59,7 +61,9 @@ def _demo_installed(opts):
     conn = psycopg2.connect(dbname=DB, host=opts["db_host"], port=opts["db_port"], user=opts["db_user"])
     try:
         with conn.cursor() as cr:
-            cr.execute("SELECT 1 FROM ir_module_module WHERE name = 'integration_demo' AND state = 'installed'")
+            cr.execute(
+                "SELECT 1 FROM ir_module_module WHERE name = 'integration_demo' AND state = 'installed'"
+            )
             return bool(cr.fetchone())
     except psycopg2.Error:
         return False

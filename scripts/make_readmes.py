@@ -13,7 +13,7 @@ def build(addon):
     lines = ["=" * len(title), title, "=" * len(title), "", manifest["summary"] + ".", ""]
     lines += ["**Table of contents**", "", ".. contents::", "   :local:", ""]
     for section in SECTIONS:
-        fragment = addon / "readme" / f"{section}.md"
+        fragment = addon / "readme" / f"{section}.rst"
         if fragment.exists():
             heading = section.capitalize()
             lines += [heading, "-" * len(heading), "", fragment.read_text().strip(), ""]

@@ -157,7 +157,9 @@ def receive(env, endpoint, envelopes):
     stored = _store(env, intake, pending)
     for index, message in stored.items():
         outcomes[index] = (
-            message if isinstance(message, tuple) else (202, intake.accepted_body(message, pending[index]), {})
+            message
+            if isinstance(message, tuple)
+            else (202, intake.accepted_body(message, pending[index]), {})
         )
     _answer_repeats(repeats, outcomes)
     _audit(env, endpoint, envelopes, outcomes, stored)

@@ -16,7 +16,7 @@ class IntegrationHandlerJournalEntry(models.AbstractModel):
     """journal_entry: payroll, expense, allocation and other journals, posted."""
 
     _name = "integration.handler.journal_entry"
-    _inherit = "integration.handler"
+    _inherit = "integration.handler.move"
     _description = "Journal Entry Flow"
 
     # ------------------------------------------------------------- intake
@@ -75,11 +75,6 @@ class IntegrationHandlerJournalEntry(models.AbstractModel):
         return results
 
     # ------------------------------------------------------------- hooks
-    @api.model
-    def _resolver(self, messages):
-        """Translates the sender's codes into the entity's records (mapping tables hook in here)."""
-        return self.env["integration.code.resolver"]._for_messages(messages)
-
     @api.model
     def _prepare_move_vals(self, message, resolver):
         """Values of the account.move for one message; raises BusinessError naming every problem."""
@@ -141,32 +136,12 @@ class IntegrationHandlerJournalEntry(models.AbstractModel):
                 "amount_currency": amount,
                 "balance": balance,
             }
-            accounts = [a for a in analytic.values() if a]
-            if accounts:
-                vals["analytic_distribution"] = {",".join(str(a.id) for a in accounts): 100.0}
+            distribution = self._analytic_distribution(analytic)
+            if distribution:
+                vals["analytic_distribution"] = distribution
             vals_list.append(vals)
         difference = company_currency.round(-sum(v["balance"] for v in vals_list))
         if difference:
             largest = max(vals_list, key=lambda v: abs(v["balance"]))
             largest["balance"] = company_currency.round(largest["balance"] + difference)
         return vals_list
-
-    @api.model
-    def _check_lock_dates(self, company, date, journal):
-        """Odoo would silently move a locked date to the next open one: refuse it instead."""
-        violated = company._get_violated_lock_dates(date, False, journal)
-        if violated:
-            lock_date, lock_field = violated[-1]
-            label = company._fields[lock_field].string if lock_field in company._fields else lock_field
-            raise BusinessError(
-                "locked_period",
-                self.env._(
-                    "The date %(date)s falls in a locked period (%(lock)s: %(lock_date)s). Reopen the "
-                    "period or send the entry with an open date.",
-                    date=date,
-                    lock=label,
-                    lock_date=lock_date,
-                ),
-                lock=lock_field,
-                lock_date=str(lock_date),
-            )
