@@ -13,8 +13,11 @@ import uuid
 
 from _harness import ensure_database, orm_env, table
 
-LINES = [("Widget", "2", "50.00", "700000", ["21%"]), ("Book", "3", "12.50", "700000", ["6%"]),
-         ("Service", "1", "200.00", "700000", ["21%"])]
+LINES = [
+    ("Widget", "2", "50.00", "700000", ["21%"]),
+    ("Book", "3", "12.50", "700000", ["6%"]),
+    ("Service", "1", "200.00", "700000", ["21%"]),
+]
 
 
 def invoice_payload(index, partner_code):
@@ -54,7 +57,7 @@ def setup(env, run):
     return endpoint, partner, be01
 
 
-def orm_baseline(env, be01, partner, count, batch_size, run):
+def orm_baseline(env, be01, partner, count, *, batch_size, run):
     """Odoo's ORM: the same invoices created in batches and posted, committing each batch."""
     from odoo import Command
 
@@ -62,12 +65,14 @@ def orm_baseline(env, be01, partner, count, batch_size, run):
     account = Account.search([*Account._check_company_domain(be01), ("code", "=", "700000")])
     taxes = {
         tax.name: tax
-        for tax in env["account.tax"].search([("company_id", "=", be01.id), ("type_tax_use", "=", "sale"),
-                                              ("name", "in", ["21%", "6%"])])
+        for tax in env["account.tax"].search(
+            [("company_id", "=", be01.id), ("type_tax_use", "=", "sale"), ("name", "in", ["21%", "6%"])]
+        )
     }
     journal = env["account.journal"].search([("company_id", "=", be01.id), ("type", "=", "sale")], limit=1)
-    Move = env["account.move"].with_context(allowed_company_ids=[be01.id], mail_create_nolog=True,
-                                            mail_notrack=True)
+    Move = env["account.move"].with_context(
+        allowed_company_ids=[be01.id], mail_create_nolog=True, mail_notrack=True
+    )
     start = time.perf_counter()
     for first in range(0, count, batch_size):
         vals_list = [
@@ -79,8 +84,15 @@ def orm_baseline(env, be01, partner, count, batch_size, run):
                 "invoice_date_due": "2026-12-30",
                 "ref": f"ORM-{run}-{index}",
                 "invoice_line_ids": [
-                    Command.create({"name": label, "quantity": float(qty), "price_unit": float(price),
-                                    "account_id": account.id, "tax_ids": [Command.set([taxes[t].id for t in tx])]})
+                    Command.create(
+                        {
+                            "name": label,
+                            "quantity": float(qty),
+                            "price_unit": float(price),
+                            "account_id": account.id,
+                            "tax_ids": [Command.set([taxes[t].id for t in tx])],
+                        }
+                    )
                     for label, qty, price, _account, tx in LINES
                 ],
             }
@@ -105,11 +117,11 @@ def resolver_cost(env, endpoint, be01, calls):
     for index in range(calls):
         resolver.resolve("account", codes[index % len(codes)], problems)
     figures["own codes"] = (time.perf_counter() - start) / calls * 1e6
-    figures["mapping table"] = _resolver_with_table(env, endpoint, be01, message, codes, calls)
+    figures["mapping table"] = _resolver_with_table(env, endpoint, be01, message, codes=codes, calls=calls)
     return figures
 
 
-def _resolver_with_table(env, endpoint, be01, message, codes, calls):
+def _resolver_with_table(env, endpoint, be01, message, *, codes, calls):
     """The same lookups through an approved account table (external codes EXT-<code>)."""
     from odoo import Command
 
@@ -122,13 +134,19 @@ def _resolver_with_table(env, endpoint, be01, message, codes, calls):
         {
             "table_id": table_.id,
             "effective_date": "2026-01-01",
-            "line_ids": [Command.create({"external_code": f"EXT-{a.code}", "account_id": a.id}) for a in accounts],
+            "line_ids": [
+                Command.create({"external_code": f"EXT-{a.code}", "account_id": a.id}) for a in accounts
+            ],
         }
     )
     approver = env["res.users"].create(
-        {"name": f"Bench approver {uuid.uuid4().hex[:6]}", "login": f"bench-approver-{uuid.uuid4().hex[:6]}",
-         "company_id": be01.id, "company_ids": [Command.set(be01.ids)],
-         "group_ids": [Command.set([env.ref("integration_core.group_integration_manager").id])]}
+        {
+            "name": f"Bench approver {uuid.uuid4().hex[:6]}",
+            "login": f"bench-approver-{uuid.uuid4().hex[:6]}",
+            "company_id": be01.id,
+            "company_ids": [Command.set(be01.ids)],
+            "group_ids": [Command.set([env.ref("integration_core.group_integration_manager").id])],
+        }
     )
     version.action_submit()
     version.with_user(approver).action_approve()
@@ -147,7 +165,9 @@ def _resolver_with_table(env, endpoint, be01, message, codes, calls):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--invoices", type=int, default=500)
     parser.add_argument("--batch", type=int, default=50, help="engine batch size")
     parser.add_argument("--orm-batch", type=int, default=50, help="ORM baseline batch size")
@@ -163,8 +183,13 @@ def main():
         env.cr.commit()
         endpoint, partner, be01 = setup(env, run)
         envelopes = [
-            {"flow": "invoice", "schema_version": "1.0", "entity": "BE01", "idempotency_key": f"inv-{run}-{i}",
-             "payload": invoice_payload(i, partner.ref)}
+            {
+                "flow": "invoice",
+                "schema_version": "1.0",
+                "entity": "BE01",
+                "idempotency_key": f"inv-{run}-{i}",
+                "payload": invoice_payload(i, partner.ref),
+            }
             for i in range(args.invoices)
         ]
         for first in range(0, len(envelopes), 500):
@@ -179,7 +204,7 @@ def main():
             [endpoint.id],
         )
         states = dict(env.cr.fetchall())
-        orm_seconds = orm_baseline(env, be01, partner, args.invoices, args.orm_batch, run)
+        orm_seconds = orm_baseline(env, be01, partner, args.invoices, batch_size=args.orm_batch, run=run)
         costs = resolver_cost(env, endpoint, be01, args.calls)
 
     engine_rate = args.invoices / engine_seconds
@@ -189,8 +214,12 @@ def main():
     table(
         [
             (f"invoice flow: engine (batch {args.batch})", f"{engine_rate:,.1f} invoices/s", "", ""),
-            (f"baseline: ORM batches of {args.orm_batch}", f"{orm_rate:,.1f} invoices/s",
-             f"{engine_rate / orm_rate:.2f}x", ">= 0.75x"),
+            (
+                f"baseline: ORM batches of {args.orm_batch}",
+                f"{orm_rate:,.1f} invoices/s",
+                f"{engine_rate / orm_rate:.2f}x",
+                ">= 0.75x",
+            ),
             ("resolver, warm cache, own codes", f"{costs['own codes']:.2f} us/code", "", "< 50 us"),
             ("resolver, warm cache, mapping table", f"{costs['mapping table']:.2f} us/code", "", "< 50 us"),
         ],

@@ -24,6 +24,16 @@ SIGNATURE_WINDOW = 300  # seconds
 BATCH_STATUS = {202: "accepted", 200: "duplicate"}
 
 
+def api_route(path, method):
+    """A route for machines: the controller checks the bearer key, answers JSON, keeps no session.
+
+    Not read-only: authenticating records the key's last use.
+    """
+    return http.route(
+        path, type="http", auth="none", methods=[method], csrf=False, save_session=False, readonly=False
+    )
+
+
 class ApiError(Exception):
     def __init__(self, status, body, headers=None):
         super().__init__(body.get("error"))
@@ -109,15 +119,7 @@ class IntegrationApi(http.Controller):
     def health(self):
         return self._respond(200, {"status": "ok"})
 
-    @http.route(
-        f"{API}/messages",
-        type="http",
-        auth="none",
-        methods=["POST"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-    )
+    @api_route(f"{API}/messages", "POST")
     def post_messages(self):
         return self._guarded(self._post_messages)
 
@@ -169,15 +171,7 @@ class IntegrationApi(http.Controller):
             item["retry_after"] = int(headers["Retry-After"])
         return self._with_correlation(item, envelope)
 
-    @http.route(
-        f"{API}/messages/<int:message_id>",
-        type="http",
-        auth="none",
-        methods=["GET"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-    )
+    @api_route(f"{API}/messages/<int:message_id>", "GET")
     def get_message(self, message_id):
         return self._guarded(self._get_message, message_id)
 
@@ -188,16 +182,7 @@ class IntegrationApi(http.Controller):
         )
         return self._message_or_404(message)
 
-    # Not read-only: authenticating records the key's last use.
-    @http.route(
-        f"{API}/messages",
-        type="http",
-        auth="none",
-        methods=["GET"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-    )
+    @api_route(f"{API}/messages", "GET")
     def find_message(self, idempotency_key=None, **_kwargs):
         return self._guarded(self._find_message, idempotency_key)
 

@@ -80,8 +80,11 @@ class _Intake:
         errors = flow._validate_payload(version, envelope["payload"])
         if errors:
             return _invalid(errors)
+        # Every defaulted field given: Odoo then skips its per-record default lookup.
         return {
             "direction": "in",
+            "state": "received",
+            "attempts": 0,
             "endpoint_id": self.endpoint.id,
             "flow_id": flow.id,
             "schema_version": version,
@@ -134,11 +137,10 @@ class _Intake:
         return 409, {"error": "idempotency_conflict", "id": message.id}, {}
 
     def store_as_service_user(self, vals_list):
-        """Store messages as the endpoint's service user (so its company rules apply)."""
-        Message = self.env["integration.message"].with_user(self.endpoint.user_id)
-        return Message.with_context(allowed_company_ids=self.endpoint.user_id.company_ids.ids).create(
-            vals_list
-        )
+        """Store messages as the endpoint's service user (so its rights and companies apply)."""
+        user = self.endpoint.user_id
+        Message = self.env["integration.message"].with_user(user)
+        return Message.with_context(allowed_company_ids=user.company_ids.ids).create(vals_list)
 
 
 def receive(env, endpoint, envelopes):

@@ -67,7 +67,10 @@ def _json_path(error_path):
 
 def validate(path, document, prefix=("payload",)):
     """Contract error items (``{"path", "message"}``) for every schema violation."""
-    errors = sorted(validator(path).iter_errors(document), key=lambda e: list(e.absolute_path))
+    errors = list(validator(path).iter_errors(document))
+    if not errors:
+        return []
+    errors.sort(key=lambda e: list(e.absolute_path))
     return [
         {"path": _json_path([*prefix, *error.absolute_path]), "message": error.message} for error in errors
     ]

@@ -37,9 +37,9 @@ class IntegrationAuditLog(models.Model):
 
     create_date = fields.Datetime("When", readonly=True, default=fields.Datetime.now, index=True)
     user_id = fields.Many2one("res.users", "Who", readonly=True, index=True, ondelete="set null")
-    action = fields.Selection(AUDIT_ACTIONS, required=True, readonly=True, index=True)
-    res_model = fields.Char("Model", readonly=True, index=True)
-    res_id = fields.Many2oneReference("Record", model_field="res_model", readonly=True, index=True)
+    action = fields.Selection(AUDIT_ACTIONS, required=True, readonly=True)
+    res_model = fields.Char("Model", readonly=True)
+    res_id = fields.Many2oneReference("Record", model_field="res_model", readonly=True)
     res_name = fields.Char("Record Name", readonly=True)
     company_id = fields.Many2one("res.company", "Entity", readonly=True, index=True, ondelete="set null")
     message_id = fields.Many2one("integration.message", readonly=True, index=True, ondelete="set null")
@@ -47,6 +47,8 @@ class IntegrationAuditLog(models.Model):
     description = fields.Text(readonly=True)
     old_values = fields.Json(readonly=True)
     new_values = fields.Json(readonly=True)
+
+    _record_idx = models.Index("(res_model, res_id)")
 
     @api.model_create_multi
     def create(self, vals_list):

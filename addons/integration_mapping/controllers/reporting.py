@@ -11,7 +11,7 @@ from werkzeug.exceptions import BadRequest
 from odoo import fields, http
 from odoo.http import content_disposition, request
 
-from odoo.addons.integration_core.controllers.api import API, ApiError, IntegrationApi
+from odoo.addons.integration_core.controllers.api import API, ApiError, IntegrationApi, api_route
 
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FORMATS = ("json", "csv")
@@ -42,16 +42,7 @@ def _csv_response(report_model, report):
 
 
 class IntegrationReportingApi(IntegrationApi):
-    # Not read-only: authenticating records the key's last use.
-    @http.route(
-        f"{API}/reporting/trial-balance",
-        type="http",
-        auth="none",
-        methods=["GET"],
-        csrf=False,
-        save_session=False,
-        readonly=False,
-    )
+    @api_route(f"{API}/reporting/trial-balance", "GET")
     def trial_balance(self, **params):
         return self._guarded(self._trial_balance, params)
 
