@@ -54,3 +54,16 @@ class TestDemoGroup(TransactionCase):
         menu = self.env.ref("integration_core.menu_integration_root")
         visible = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
         self.assertIn(menu.id, visible)
+
+    def test_demo_queue_shows_done_messages_and_one_exception(self):
+        messages = self.env["integration.message"].search(
+            [("endpoint_id.code", "in", ["DEMO_PAYROLL", "DEMO_SHOP"])]
+        )
+        states = {m.idempotency_key: m.state for m in messages}
+        self.assertEqual(states.get("payroll-2026-11-be-1"), "done")
+        self.assertEqual(states.get("payroll-2026-11-us-1"), "done")
+        self.assertEqual(states.get("shop-2026-0042"), "done")
+        self.assertEqual(states.get("payroll-2026-11-be-bonus"), "exception")
+        invoice = self.env["account.move"].search([("integration_external_number", "=", "SHOP-2026-0042")])
+        self.assertEqual(invoice.state, "posted")
+        self.assertAlmostEqual(invoice.amount_total, 121.0)
