@@ -200,6 +200,7 @@ class TestPartnerFlow(FlowCase):
         self._upsert("p-vis-us", entity="US01")
         self._upsert("p-vis-shared", endpoint=shared, external_id="SUP-SHARED")
         user = self._user("finance-be01", ["integration_core.group_integration_user"], self.be01)
-        links = self.Link.with_user(user).search([])
+        # Only this test's endpoints: the demo data has links of its own.
+        links = self.Link.with_user(user).search([("endpoint_id", "in", (self.endpoint | shared).ids)])
         self.assertEqual(set(links.mapped("external_id")), {"SUP-001", "SUP-SHARED"})
         self.assertEqual(links.company_id, self.be01)
