@@ -140,7 +140,7 @@ class _Intake:
         """Store messages as the endpoint's service user (so its rights and companies apply)."""
         user = self.endpoint.user_id
         Message = self.env["integration.message"].with_user(user)
-        return Message.with_context(allowed_company_ids=user.company_ids.ids).create(vals_list)
+        return Message.with_context(allowed_company_ids=user.company_ids.ids)._insert_received(vals_list)
 
 
 def receive(env, endpoint, envelopes):

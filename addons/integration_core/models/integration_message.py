@@ -2,7 +2,8 @@ import json
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..engine import intake, processor
 
@@ -211,6 +212,65 @@ class IntegrationMessage(models.Model):
         if duplicate is not None:
             data["duplicate"] = duplicate
         return data
+
+    @api.model
+    def _insert_received(self, vals_list):
+        """Create received messages: the ingestion hot path.
+
+        Same result as ``create`` for this model (the caller's access rights
+        and companies checked, defaults applied, create/write users and dates
+        set) in one INSERT from column arrays: storing thousands of messages
+        a second, the ORM's per-record bookkeeping took a third of the time.
+        Where an extension adds a stored computed field or overrides create,
+        the ORM's create is used instead.
+        """
+        if not vals_list:
+            return self.browse()
+        if self._needs_orm_create():
+            return self.create(vals_list)
+        self.check_access("create")
+        allowed = set(self.env.user.company_ids.ids)
+        if any(vals["company_id"] not in allowed for vals in vals_list):
+            raise AccessError(self.env._("This user may not store messages for that entity."))
+        given = set(vals_list[0])
+        defaults = self.default_get([name for name in self._insert_columns() if name not in given])
+        names = sorted(given | set(defaults))
+        arrays = SQL(", ").join(
+            SQL(
+                f"%s::{self._fields[name].column_type[1]}[]",
+                [vals.get(name, defaults.get(name)) for vals in vals_list],
+            )
+            for name in names
+        )
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO integration_message (%s, create_uid, write_uid, create_date, write_date) "
+                "SELECT *, %s, %s, %s, %s FROM unnest(%s) RETURNING id",
+                SQL(", ").join(SQL.identifier(name) for name in names),
+                self.env.uid,
+                self.env.uid,
+                now,
+                now,
+                arrays,
+            )
+        )
+        return self.browse(row[0] for row in self.env.cr.fetchall())
+
+    @api.model
+    def _insert_columns(self):
+        magic = {"id", "create_uid", "create_date", "write_uid", "write_date"}
+        return [
+            name
+            for name, field in self._fields.items()
+            if field.store and field.column_type and name not in magic
+        ]
+
+    @api.model
+    def _needs_orm_create(self):
+        overridden = type(self).create is not models.BaseModel.create
+        computed = any(field.store and field.compute for field in self._fields.values())
+        return overridden or computed
 
     @api.model
     def _api_receive(self, endpoint, envelopes):
