@@ -72,9 +72,7 @@ def post_batches(url, key, envelopes, batch_size=1000, threads=2):
         session = requests.Session()
         headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
         for body in my_bodies:
-            response = session.post(
-                f"{url}/integration/v1/messages", data=body, headers=headers, timeout=300
-            )
+            response = session.post(f"{url}/integration/v1/messages", data=body, headers=headers, timeout=300)
             responses.append(response)  # checked once the clock has stopped
 
     pool = [threading.Thread(target=worker, args=(bodies[i::threads],)) for i in range(threads)]

@@ -13,7 +13,9 @@ def main():
     parser.add_argument("-c", dest="conf", required=True)
     parser.add_argument("-d", dest="db", required=True)
     parser.add_argument("endpoint", help="the endpoint's code, e.g. DEMO_PAYROLL")
-    parser.add_argument("--signing-secret", action="store_true", help="also rotate and print a signing secret")
+    parser.add_argument(
+        "--signing-secret", action="store_true", help="also rotate and print a signing secret"
+    )
     args = parser.parse_args()
 
     config.parse_config(["-c", args.conf, "-d", args.db, "--log-level=warn"])
