@@ -143,33 +143,17 @@ class IntegrationApi(http.Controller):
                     },
                 )
             outcomes = Message._api_receive(endpoint, envelopes)
-            return self._respond(
-                200,
-                {
-                    "results": [
-                        self._batch_item(outcome, envelope)
-                        for outcome, envelope in zip(outcomes, envelopes, strict=True)
-                    ]
-                },
-            )
+            return self._respond(200, {"results": [self._batch_item(outcome) for outcome in outcomes]})
         status, body, headers = Message._api_receive(endpoint, [document])[0]
-        return self._respond(status, self._with_correlation(body, document), headers)
+        return self._respond(status, body, headers)
 
     @staticmethod
-    def _with_correlation(body, envelope):
-        """Echo the sender's correlation id in every answer about its envelope."""
-        if "correlation_id" not in body and isinstance(envelope, dict):
-            correlation_id = envelope.get("correlation_id")
-            if isinstance(correlation_id, str):
-                body = dict(body, correlation_id=correlation_id)
-        return body
-
-    def _batch_item(self, outcome, envelope):
+    def _batch_item(outcome):
         status, body, headers = outcome
         item = dict(body, status=BATCH_STATUS.get(status) or body.get("error"), http_status=status)
         if "Retry-After" in headers:
             item["retry_after"] = int(headers["Retry-After"])
-        return self._with_correlation(item, envelope)
+        return item
 
     @api_route(f"{API}/messages/<int:message_id>", "GET")
     def get_message(self, message_id):

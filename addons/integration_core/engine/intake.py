@@ -52,7 +52,7 @@ class _Intake:
         self.entity_codes = {company.id: code for code, company in self.allowed_companies.items()}
 
     # ----------------------------------------------------------- validation
-    def check(self, envelope):
+    def check(self, envelope, correlation_id):
         """A rejection outcome, or the values of the message to store."""
         if not isinstance(envelope, dict):
             return _invalid([{"path": "$", "message": "an envelope must be a JSON object"}])
@@ -90,7 +90,7 @@ class _Intake:
             "schema_version": version,
             "company_id": company.id,
             "idempotency_key": envelope["idempotency_key"],
-            "correlation_id": envelope.get("correlation_id") or str(uuid.uuid4()),
+            "correlation_id": correlation_id,
             "payload": json.dumps(envelope["payload"], ensure_ascii=False),
             "payload_hash": canonical_hash(envelope["payload"]),
         }
@@ -146,10 +146,11 @@ class _Intake:
 def receive(env, endpoint, envelopes):
     """Contract outcomes ``(status, body, headers)`` for the envelopes of one request, in order."""
     intake = _Intake(env, endpoint)
+    correlation_ids = [_correlation_id(envelope) for envelope in envelopes]
     outcomes = [None] * len(envelopes)
     pending = {}  # index -> values of a message to store
     for index, envelope in enumerate(envelopes):
-        checked = intake.check(envelope)
+        checked = intake.check(envelope, correlation_ids[index])
         if isinstance(checked, tuple):
             outcomes[index] = checked
         else:
@@ -164,10 +165,29 @@ def receive(env, endpoint, envelopes):
             else (202, intake.accepted_body(message, pending[index]), {})
         )
     _answer_repeats(repeats, outcomes)
+    outcomes = [
+        _with_correlation(outcome, cid) for outcome, cid in zip(outcomes, correlation_ids, strict=True)
+    ]
     _audit(env, endpoint, envelopes, outcomes, stored)
     if stored:
         env["integration.message"]._trigger_processing()
     return outcomes
+
+
+def _correlation_id(envelope):
+    """The sender's correlation id when it is a valid one, else a new one: every answer carries one."""
+    given = envelope.get("correlation_id") if isinstance(envelope, dict) else None
+    if isinstance(given, str) and 1 <= len(given) <= 255:
+        return given
+    return str(uuid.uuid4())
+
+
+def _with_correlation(outcome, correlation_id):
+    """A rejection names the correlation id too, so the sender can quote it (it is in the audit log)."""
+    status, body, headers = outcome
+    if "correlation_id" in body:  # a stored message's own (a duplicate answers with the first send's)
+        return outcome
+    return status, dict(body, correlation_id=correlation_id), headers
 
 
 def _take_duplicates(intake, pending, outcomes):
@@ -255,7 +275,6 @@ def _audit(env, endpoint, envelopes, outcomes, stored):
 
 def _rejection_row(endpoint, envelope, status, body):
     envelope = envelope if isinstance(envelope, dict) else {}
-    correlation_id = envelope.get("correlation_id")
     key = envelope.get("idempotency_key")
     return {
         "action": "rejected",
@@ -263,7 +282,7 @@ def _rejection_row(endpoint, envelope, status, body):
         "res_id": endpoint.id,
         "res_name": endpoint.display_name,
         "company_id": endpoint.company_id.id,
-        "correlation_id": correlation_id if isinstance(correlation_id, str) else None,
+        "correlation_id": body["correlation_id"],
         "description": f"{status} {body.get('error')} for idempotency key {key!r:.300}",
         "new_values": {"status": status, "error": body.get("error"), "errors": body.get("errors")},
     }

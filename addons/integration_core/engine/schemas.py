@@ -70,7 +70,25 @@ def validate(path, document, prefix=("payload",)):
     errors = list(validator(path).iter_errors(document))
     if not errors:
         return []
-    errors.sort(key=lambda e: list(e.absolute_path))
+    errors.sort(key=lambda e: [(isinstance(part, str), part) for part in e.absolute_path])
     return [
-        {"path": _json_path([*prefix, *error.absolute_path]), "message": error.message} for error in errors
+        {
+            "path": _json_path([*prefix, *error.absolute_path, *_missing_property(error)]),
+            "message": error.message,
+        }
+        for error in errors
     ]
+
+
+def _missing_property(error):
+    """A missing required property is reported at its own path (``$.flow``), not at its parent's.
+
+    jsonschema yields one ``required`` error per missing name and names it
+    only in the message, so the name is found by the message it produces.
+    """
+    if error.validator != "required" or not isinstance(error.instance, dict):
+        return ()
+    for name in error.validator_value:
+        if name not in error.instance and error.message == f"{name!r} is a required property":
+            return (name,)
+    return ()

@@ -39,13 +39,33 @@ class TestApiContract(IntegrationHttpCase):
 
         changed = self._post(self.key, self._envelope(key="order-1", payload={"ref": "other"}))
         self.assertEqual(changed.status_code, 409)
-        self.assertEqual(changed.json(), {"error": "idempotency_conflict", "id": body["id"]})
+        self.assertEqual(
+            self._without_correlation(changed), {"error": "idempotency_conflict", "id": body["id"]}
+        )
         self.assertEqual(len(self._message(self.endpoint, "order-1")), 1)
 
     def test_correlation_id_generated_when_absent(self):
         response = self._post(self.key, self._envelope(key="order-2"))
         self.assertEqual(response.status_code, 202)
         self.assertTrue(response.json()["correlation_id"])
+
+    def test_rejections_carry_a_correlation_id_that_the_audit_log_keeps(self):
+        given = self._post(self.key, self._envelope(key="k-corr-1", entity="US01", correlation_id="corr-403"))
+        self.assertEqual((given.status_code, given.json()["correlation_id"]), (403, "corr-403"))
+        generated = self._post(self.key, self._envelope(key="k-corr-2", payload={}))
+        self.assertEqual(generated.status_code, 422)
+        correlation_id = generated.json()["correlation_id"]
+        self.assertTrue(correlation_id)
+        rejected = self.env["integration.audit.log"].search(
+            [
+                ("action", "=", "rejected"),
+                ("res_id", "=", self.endpoint.id),
+                ("res_model", "=", self.endpoint._name),
+            ]
+        )
+        self.assertLessEqual({"corr-403", correlation_id}, set(rejected.mapped("correlation_id")))
+        batch = self._post(self.key, {"messages": [self._envelope(key="k-corr-3", entity="US01"), 42]})
+        self.assertTrue(all(item["correlation_id"] for item in batch.json()["results"]))
 
     def test_400_malformed_json_and_non_object(self):
         response = self._post(self.key, None, raw=b"{not json", headers={"Content-Type": "application/json"})
@@ -104,7 +124,11 @@ class TestApiContract(IntegrationHttpCase):
 
     def test_422_envelope_payload_static_check_unknown_flow_and_version(self):
         cases = {
-            "missing field": (self._envelope(key="v1", payload={}), "$.payload"),
+            "missing payload field": (self._envelope(key="v1", payload={}), "$.payload.ref"),
+            "missing envelope field": (
+                {"flow": "test_echo", "schema_version": "1.0", "payload": {}},
+                "$.entity",
+            ),
             "unknown flow": (self._envelope(key="v2", flow="nope"), "$.flow"),
             "unknown version": (self._envelope(key="v3", version="9.9"), "$.schema_version"),
             "static check": (self._envelope(key="v4", payload={"ref": "static-bad"}), "$.payload.ref"),
@@ -134,7 +158,7 @@ class TestApiContract(IntegrationHttpCase):
             self.assertEqual(self._post(self.key, self._envelope(key=f"bp-{index}")).status_code, 202)
         response = self._post(self.key, self._envelope(key="bp-2"))
         self.assertEqual(response.status_code, 429)
-        self.assertEqual(response.json(), {"error": "busy"})
+        self.assertEqual(self._without_correlation(response), {"error": "busy"})
         self.assertTrue(int(response.headers["Retry-After"]) > 0)
 
     def test_503_on_hold_per_endpoint_flow_and_entity(self):
@@ -144,7 +168,7 @@ class TestApiContract(IntegrationHttpCase):
             holder[field] = True
             response = self._post(self.key, self._envelope(key=f"hold-{index}"))
             self.assertEqual(response.status_code, 503, holder)
-            self.assertEqual(response.json(), {"error": "on_hold"})
+            self.assertEqual(self._without_correlation(response), {"error": "on_hold"})
             self.assertIn("Retry-After", response.headers)
             holder[field] = False
         self.assertEqual(self._post(self.key, self._envelope(key="hold-off")).status_code, 202)
@@ -235,3 +259,9 @@ class TestApiContract(IntegrationHttpCase):
     def test_endpoint_of_another_environment_is_refused(self):
         self.endpoint.environment = "prod"  # the test server runs as 'dev'
         self.assertEqual(self._post(self.key, self._envelope(key="env-1")).status_code, 401)
+
+    def _without_correlation(self, response):
+        """The answer's body without its correlation id, which every answer about an envelope carries."""
+        body = response.json()
+        self.assertTrue(body.pop("correlation_id", None), body)
+        return body

@@ -32,6 +32,15 @@ KIND_MODELS = {
 NO_START, NO_END = fields.Date.to_date("0001-01-01"), fields.Date.to_date("9999-12-31")
 
 
+def is_table_gap(error):
+    """True for a missing mapping that a table in force lacks (it carries the date it was looked up for).
+
+    Only those are fixed by "Add mapping" and released by an approval; a code
+    read as the entity's own that does not exist carries no date.
+    """
+    return error.get("code") == "missing_mapping" and bool(error.get("type")) and bool(error.get("date"))
+
+
 class CodeResolver:
     """Translates a sender's codes into one entity's records, for one processing batch.
 
@@ -93,16 +102,39 @@ class CodeResolver:
         return f"{self.company.name} ({self.company.entity_code})"
 
     def _unknown(self, kind, code, dimension):
+        """A code no table translates and the entity does not have.
+
+        For a code the mapping tables translate (account, tax, journal, ...)
+        that is, in the contract's words, a sender's code with no mapping; a
+        partner that does not exist is an unknown reference. Such a problem
+        carries no ``date``: no table governs the kind, so it is fixed in the
+        entity's own records (or by a mapping table, a decision of its own),
+        not by "Add mapping" on an existing table.
+        """
         label = KIND_LABELS.get(kind, kind)
         where = ""
         if dimension:
             where = f" for {dimension} use" if kind == "tax" else f" for dimension '{dimension}'"
-        return {
-            "code": "unknown_reference",
+        if kind == "partner":
+            return {
+                "code": "unknown_reference",
+                "type": kind,
+                "value": code,
+                "message": f"No {label} '{code}'{where} exists in {self._entity()}.",
+            }
+        problem = {
+            "code": "missing_mapping",
             "type": kind,
             "value": code,
-            "message": f"No {label} '{code}'{where} exists in {self._entity()}.",
+            "message": (
+                f"No {label} '{code}'{where} exists in {self._entity()}, and no {label} mapping of "
+                f"{self.endpoint.code} applies there: create it in {self.company.entity_code or self.company.name}, "
+                f"or have {self.endpoint.code}'s codes translated by an approved {label} mapping."
+            ),
         }
+        if dimension:
+            problem["dimension"] = dimension
+        return problem
 
     def _missing(self, kind, code, dimension, date):
         label = KIND_LABELS.get(kind, kind)

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .integration_code_resolver import is_table_gap
+
 
 class IntegrationException(models.Model):
     _inherit = "integration.exception"
@@ -12,9 +14,7 @@ class IntegrationException(models.Model):
     @api.depends("details")
     def _compute_has_missing_mapping(self):
         for exception in self:
-            exception.has_missing_mapping = any(
-                error.get("code") == "missing_mapping" for error in exception.details or []
-            )
+            exception.has_missing_mapping = any(is_table_gap(error) for error in exception.details or [])
 
     def action_add_mapping(self):
         """Open a draft version pre-filled with the missing codes, for the table they belong in.

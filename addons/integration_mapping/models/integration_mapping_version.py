@@ -3,6 +3,8 @@ from collections import defaultdict
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .integration_code_resolver import is_table_gap
+
 VERSION_STATES = [
     ("draft", "Draft"),
     ("submitted", "Submitted"),
@@ -330,18 +332,18 @@ class IntegrationMappingVersion(models.Model):
     def _drafts_for_missing(self, message):
         """Draft versions pre-filled with a message's missing codes, one per table concerned."""
         groups = defaultdict(list)
-        for error in _missing_errors(message):
+        for error in filter(is_table_gap, message.errors or []):
             dimension = error.get("dimension") if error["type"] == "analytic" else False
             groups[(error["type"], dimension)].append(error)
         Table = self.env["integration.mapping.table"]
         versions = self.browse()
         for (kind, dimension), errors in groups.items():
-            dates = [fields.Date.to_date(e["date"]) for e in errors if e.get("date")]
-            date = min(dates) if dates else fields.Date.context_today(self)
+            date = min(fields.Date.to_date(e["date"]) for e in errors)
             table = Table._for_missing(message.endpoint_id, message.company_id, kind, dimension, date)
             versions |= table._draft_with_codes([e["value"] for e in errors], date)
         return versions
 
 
 def _missing_errors(message):
+    """Every missing code of a message, whether a table lacks it or it was read as the entity's own."""
     return [e for e in message.errors or [] if e.get("code") == "missing_mapping" and e.get("type")]

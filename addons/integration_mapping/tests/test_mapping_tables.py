@@ -133,7 +133,7 @@ class TestMappingTables(MappingCase):
         self.assertEqual(self._resolve("account", "620200"), (self.salaries, []))
         record, problems = self._resolve("account", "000000")
         self.assertFalse(record)
-        self.assertEqual(problems[0]["code"], "unknown_reference")
+        self.assertEqual(problems[0]["code"], "missing_mapping")
 
     def test_a_table_in_force_governs_its_kind(self):
         self._approved(self._table("account", self.be01), {"6200": self.salaries})
@@ -238,7 +238,7 @@ class TestMappingTables(MappingCase):
         purchase = self.env["account.tax"].search([("company_id", "=", self.be01.id), ("name", "=", "21% M")])
         self.assertEqual(self._resolve("tax", "21% M", dimension="purchase")[0], purchase)
         self.assertFalse(self._resolve("tax", "21% M", dimension="sale")[0])
-        self.assertEqual(self._resolve("tax", "nope", dimension="sale")[1][0]["code"], "unknown_reference")
+        self.assertEqual(self._resolve("tax", "nope", dimension="sale")[1][0]["code"], "missing_mapping")
         term = self.env.ref("account.account_payment_term_30days")
         self.assertEqual(self._resolve("payment_term", term.name)[0], term)
         # A tax table in force keeps one code for both uses apart.
