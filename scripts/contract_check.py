@@ -599,11 +599,7 @@ def check_auth(api, key, rpc, issue_cmd):
     )
 
     # revoked key
-    try:
-        k2 = issue_key(issue_cmd, "DEMO_PAYROLL")
-    except Exception as exc:
-        R.skip("401 revoked key", f"could not issue a throw-away key: {exc}")
-        k2 = None
+    k2 = throwaway_key(issue_cmd, "401 revoked key")
     if k2:
         ok = api.post(k2, envelope("revoke-before"))
         R.check(
@@ -629,11 +625,7 @@ def check_auth(api, key, rpc, issue_cmd):
         )
 
     # expired key
-    try:
-        k3 = issue_key(issue_cmd, "DEMO_PAYROLL")
-    except Exception as exc:
-        R.skip("401 expired key", f"could not issue a throw-away key: {exc}")
-        k3 = None
+    k3 = throwaway_key(issue_cmd, "401 expired key")
     if k3:
         kid = rpc("integration.api.key", "search", [[("prefix", "=", k3[:11])]])
         past = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).strftime("%Y-%m-%d %H:%M:%S")
@@ -652,6 +644,15 @@ def check_auth(api, key, rpc, issue_cmd):
             )
         finally:
             rpc("integration.api.key", "action_revoke", [kid])
+
+
+def throwaway_key(issue_cmd, label):
+    """A fresh DEMO_PAYROLL key for one check (revoked by it), or None and the check skipped."""
+    try:
+        return issue_key(issue_cmd, "DEMO_PAYROLL")
+    except Exception as exc:
+        R.skip(label, f"could not issue a throw-away key: {exc}")
+        return None
 
 
 def check_signature(api, rpc, shop_key, shop_secret):
