@@ -104,14 +104,29 @@ class _Intake:
 
     # -------------------------------------------------------------- storage
     def existing_by_key(self, keys):
+        """Messages of this endpoint already stored under these keys, as ``{key: message}``.
+
+        One unique-index probe per key (LATERAL ... LIMIT 1): a plan the
+        planner cannot trade for a scan of all the endpoint's messages, which
+        it would do with ``key IN (...)`` whenever its statistics still count
+        few messages for a busy new endpoint.
+        """
+        if not keys:
+            return {}
         Message = self.env["integration.message"].sudo()
-        found = Message.search(
-            [
-                ("direction", "=", "in"),
-                ("endpoint_id", "=", self.endpoint.id),
-                ("idempotency_key", "in", list(keys)),
-            ]
+        Message.flush_model(["direction", "endpoint_id", "idempotency_key"])
+        self.env.cr.execute(
+            """
+            SELECT m.id
+              FROM unnest(%s::varchar[]) AS k(key)
+             CROSS JOIN LATERAL (
+                   SELECT id FROM integration_message
+                    WHERE direction = 'in' AND endpoint_id = %s AND idempotency_key = k.key
+                    LIMIT 1) AS m
+            """,
+            [list(keys), self.endpoint.id],
         )
+        found = Message.browse([row[0] for row in self.env.cr.fetchall()])
         return {message.idempotency_key: message for message in found}
 
     def accepted_body(self, message, vals):
