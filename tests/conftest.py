@@ -104,6 +104,16 @@ class E2E:
         finally:
             conn.close()
 
+    def envelope(self, key, amount="100.00"):
+        """A journal_entry envelope for BE01 whose idempotency key is also the entry's reference."""
+        return {
+            "flow": "journal_entry",
+            "schema_version": "1.0",
+            "entity": "BE01",
+            "idempotency_key": key,
+            "payload": self.journal_entry(ref=key, amount=amount),
+        }
+
     def journal_entry(self, ref, amount="100.00", date=None):
         """A balanced two-line journal_entry payload for BE01 (codes from its own chart)."""
         setup = self.setup

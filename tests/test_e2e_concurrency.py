@@ -10,16 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 SENDERS = 20
 
 
-def _envelope(e2e, key):
-    return {
-        "flow": "journal_entry",
-        "schema_version": "1.0",
-        "entity": "BE01",
-        "idempotency_key": key,
-        "payload": e2e.journal_entry(ref=key),
-    }
-
-
 def _burst(e2e, envelope, senders=SENDERS):
     """Send ``envelope`` from ``senders`` threads released together; [(status, body)]."""
     barrier = threading.Barrier(senders)
@@ -88,7 +78,7 @@ def test_identical_concurrent_posts_make_one_message_and_one_entry(e2e):
         (e2e.setup["endpoint_id"],),
     )
     key = f"e2e-concurrent-{uuid.uuid4().hex}"
-    envelope = _envelope(e2e, key)
+    envelope = e2e.envelope(key)
 
     message_id = _check_one_message(e2e, key, _burst(e2e, envelope))
     _check_posted_once(e2e, message_id)
@@ -109,5 +99,5 @@ def test_identical_concurrent_posts_with_a_key_in_use(e2e):
     assert response.status_code == 404, response.text
     key = f"e2e-concurrent-warm-{uuid.uuid4().hex}"
 
-    message_id = _check_one_message(e2e, key, _burst(e2e, _envelope(e2e, key)))
+    message_id = _check_one_message(e2e, key, _burst(e2e, e2e.envelope(key)))
     _check_posted_once(e2e, message_id)

@@ -103,16 +103,6 @@ class Watcher:
         )
 
 
-def _envelope(e2e, key):
-    return {
-        "flow": "journal_entry",
-        "schema_version": "1.0",
-        "entity": "BE01",
-        "idempotency_key": key,
-        "payload": e2e.journal_entry(ref=key, amount=f"{100 + int(key[-4:]) % 50}.25"),
-    }
-
-
 def _process_of(server, ports):
     """The server's own process (a worker) holding a local TCP connection from one of ``ports``.
 
@@ -165,7 +155,8 @@ def _kill_cron_worker_mid_batch(e2e, watcher, attempts=3):
 
 def test_cron_worker_killed_mid_batch_loses_nothing_and_posts_nothing_twice(e2e):
     run = uuid.uuid4().hex[:8]
-    envelopes = [_envelope(e2e, f"e2e-crash-{run}-{index:04d}") for index in range(MESSAGES)]
+    keys = [f"e2e-crash-{run}-{index:04d}" for index in range(MESSAGES)]
+    envelopes = [e2e.envelope(key, amount=f"{100 + int(key[-4:]) % 50}.25") for key in keys]
     response = e2e.client.post_messages({"messages": envelopes}, timeout=300)
     assert response.status_code == 200, response.text[:2000]
     results = response.json()["results"]
