@@ -92,7 +92,15 @@ class CodeResolver:
         if chain:  # a table governs this kind here: a code it lacks is missing, not the entity's own
             return self._empty(kind), self._missing(kind, code, dimension, date)
         record = self._own_code(kind, code, dimension)
-        return record, (None if record else self._unknown(kind, code, dimension))
+        if record:
+            return record, None
+        # The contract: an unknown partner is an unknown reference; any other code has no mapping.
+        problem = (
+            self._unknown(kind, code, dimension)
+            if kind == "partner"
+            else self._missing(kind, code, dimension)
+        )
+        return record, problem
 
     def _empty(self, kind):
         return self.env[KIND_MODELS[kind]]
@@ -102,56 +110,44 @@ class CodeResolver:
         return f"{self.company.name} ({self.company.entity_code})"
 
     def _unknown(self, kind, code, dimension):
-        """A code no table translates and the entity does not have.
+        """A partner that neither a table, a partner link nor the entity knows."""
+        return {
+            "code": "unknown_reference",
+            "type": kind,
+            "value": code,
+            "message": f"No {KIND_LABELS.get(kind, kind)} '{code}' exists in {self._entity()}.",
+        }
 
-        For a code the mapping tables translate (account, tax, journal, ...)
-        that is, in the contract's words, a sender's code with no mapping; a
-        partner that does not exist is an unknown reference. Such a problem
-        carries no ``date``: no table governs the kind, so it is fixed in the
-        entity's own records (or by a mapping table, a decision of its own),
-        not by "Add mapping" on an existing table.
+    def _missing(self, kind, code, dimension, date=None):
+        """A sender's code with no mapping (the contract's ``missing_mapping``).
+
+        With ``date``, a table in force lacks the code: the problem carries the
+        date, so that "Add mapping" and the approval find it again. Without,
+        no table governs the kind and the entity has no such code of its own:
+        it is fixed in the entity's records (or by a first table of the kind,
+        a decision of its own), not by "Add mapping".
         """
         label = KIND_LABELS.get(kind, kind)
-        where = ""
-        if dimension:
-            where = f" for {dimension} use" if kind == "tax" else f" for dimension '{dimension}'"
-        if kind == "partner":
-            return {
-                "code": "unknown_reference",
-                "type": kind,
-                "value": code,
-                "message": f"No {label} '{code}'{where} exists in {self._entity()}.",
-            }
-        problem = {
-            "code": "missing_mapping",
-            "type": kind,
-            "value": code,
-            "message": (
+        if date:
+            where = f" (dimension '{dimension}')" if dimension and kind == "analytic" else ""
+            message = (
+                f"The {label} code '{code}'{where} sent by {self.endpoint.name} ({self.endpoint.code}) has no "
+                f"mapping for {self._entity()} on {date}: add it to the {label} mapping of "
+                f"{self.endpoint.code} and have the new version approved."
+            )
+        else:
+            where = ""
+            if dimension:
+                where = f" for {dimension} use" if kind == "tax" else f" for dimension '{dimension}'"
+            message = (
                 f"No {label} '{code}'{where} exists in {self._entity()}, and no {label} mapping of "
-                f"{self.endpoint.code} applies there: create it in {self.company.entity_code or self.company.name}, "
-                f"or have {self.endpoint.code}'s codes translated by an approved {label} mapping."
-            ),
-        }
-        if dimension:
-            problem["dimension"] = dimension
-        return problem
-
-    def _missing(self, kind, code, dimension, date):
-        label = KIND_LABELS.get(kind, kind)
-        where = f" (dimension '{dimension}')" if dimension and kind == "analytic" else ""
-        endpoint = f"{self.endpoint.name} ({self.endpoint.code})"
-        problem = {
-            "code": "missing_mapping",
-            "type": kind,
-            "value": code,
-            "message": (
-                f"The {label} code '{code}'{where} sent by {endpoint} has no mapping for "
-                f"{self._entity()} on {date}: add it to the {label} mapping of {self.endpoint.code} "
-                f"and have the new version approved."
-            ),
-            # Where the mapping is missing, so that "Add mapping" and the approval find it again.
-            "date": str(date),
-        }
+                f"{self.endpoint.code} applies there: create it in "
+                f"{self.company.entity_code or self.company.name}, or have {self.endpoint.code}'s codes "
+                f"translated by an approved {label} mapping."
+            )
+        problem = {"code": "missing_mapping", "type": kind, "value": code, "message": message}
+        if date:
+            problem["date"] = str(date)
         if dimension:
             problem["dimension"] = dimension
         return problem
