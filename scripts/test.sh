@@ -2,25 +2,34 @@
 # Set up, build a fresh test database with the addons and the demo group,
 # then run the whole test suite (every addon's tests/ and tests/) with pytest.
 # Extra arguments go to pytest (e.g. -k, -x, a path).
-#   TEST_DB  database name (default: integration_test)
+#   TEST_DB       database name (default: integration_test)
+#   TEST_REUSE_DB=1  keep an existing test database and update the addons in it
+#                 instead of building a fresh one (quick iterations; CI never sets it)
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 bash "$ROOT/scripts/setup.sh"
 source "$ROOT/scripts/_common.sh"
 
 DB="${TEST_DB:-integration_test}"
-TEST_CONF="$DEPS/odoo.test.conf"
+# One configuration per test database, so two test runs never share one.
+TEST_CONF="$DEPS/odoo.$DB.conf"
 # Tests serve HTTP on their own port so a running dev server does not clash.
 sed -e "s/^http_port = .*/http_port = ${TEST_HTTP_PORT:-8169}/" "$LOCAL_CONF" >"$TEST_CONF"
 echo "db_name = $DB" >>"$TEST_CONF"
 
-if db_exists "$DB"; then
-    log "dropping the previous test database $DB"
-    pg_psql -c "DROP DATABASE \"$DB\" WITH (FORCE)"
+ALL_ADDONS="$PRODUCT_ADDONS,$DEMO_ADDON,$TEST_ADDONS"
+if [[ "${TEST_REUSE_DB:-}" == 1 ]] && db_has_module "$DB" "$DEMO_ADDON"; then
+    log "updating the addons in the existing test database $DB"
+    "$PY" -m odoo -c "$TEST_CONF" -d "$DB" -u "$ALL_ADDONS" --stop-after-init --log-level=warn
+else
+    if db_exists "$DB"; then
+        log "dropping the previous test database $DB"
+        pg_psql -c "DROP DATABASE \"$DB\" WITH (FORCE)"
+    fi
+    rm -rf "$DEPS/data/filestore/$DB"
+    log "creating test database $DB"
+    "$PY" -m odoo -c "$TEST_CONF" -d "$DB" -i "$ALL_ADDONS" --with-demo \
+        --stop-after-init --log-level=warn
 fi
-rm -rf "$DEPS/data/filestore/$DB"
-log "creating test database $DB"
-"$PY" -m odoo -c "$TEST_CONF" -d "$DB" -i "$PRODUCT_ADDONS,$DEMO_ADDON,$TEST_ADDONS" --with-demo \
-    --stop-after-init --log-level=warn
 
 cd "$ROOT"
 export INTEGRATION_TEST_CONF="$TEST_CONF" INTEGRATION_TEST_DB="$DB"
