@@ -2,6 +2,7 @@ from . import res_company
 from . import integration_audit_log
 from . import integration_audited_mixin
 from . import integration_traced_mixin
+from . import integration_guarded_mixin
 from . import integration_flow
 from . import integration_endpoint
 from . import integration_api_key

@@ -21,16 +21,19 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 class IntegrationApiKey(models.Model):
     _name = "integration.api.key"
+    _inherit = ["integration.guarded.mixin"]
     _description = "Integration API Key"
     _order = "create_date desc, id desc"
     _check_company_auto = True
+    _guard_frozen_fields = frozenset({"endpoint_id", "prefix", "key_hash"})
+    _guard_actions_hint = "Issue API Key, Shorten Expiry, Revoke"
 
-    name = fields.Char(required=True, default=lambda self: self.env._("API key"))
+    name = fields.Char(required=True, readonly=True, default=lambda self: self.env._("API key"))
     endpoint_id = fields.Many2one("integration.endpoint", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="endpoint_id.company_id", store=True, index=True)
     prefix = fields.Char(readonly=True, index=True, help="First characters of the key, to recognise it.")
     key_hash = fields.Char(readonly=True, groups="base.group_system", copy=False)
-    expires_at = fields.Datetime(help="The key stops working at this time.")
+    expires_at = fields.Datetime(readonly=True, help="The key stops working at this time.")
     revoked_at = fields.Datetime(readonly=True)
     revoked_by = fields.Many2one("res.users", readonly=True)
     last_used_at = fields.Datetime(readonly=True)
@@ -50,6 +53,40 @@ class IntegrationApiKey(models.Model):
             else:
                 key.state = "active"
 
+    def write(self, vals):
+        self._guard_check("write")
+        self._check_revocation_final(vals)
+        self._check_expiry_only_shortened(vals)
+        return super().write(vals)
+
+    def _check_revocation_final(self, vals):
+        """Even as superuser: a revoked key never works again; issue a new one instead."""
+        if "revoked_at" not in vals:
+            return
+        revoked_at = fields.Datetime.to_datetime(vals["revoked_at"])
+        if any(key.revoked_at and key.revoked_at != revoked_at for key in self):
+            raise UserError(self.env._("A revoked API key stays revoked: issue a new key instead."))
+
+    def _check_expiry_only_shortened(self, vals):
+        """Even as superuser: an expiry moves earlier, never later nor away."""
+        if "expires_at" not in vals:
+            return
+        expires_at = fields.Datetime.to_datetime(vals["expires_at"])
+        for key in self:
+            if key.expires_at and (not expires_at or expires_at > key.expires_at):
+                raise UserError(
+                    self.env._(
+                        "The expiry of API key %(prefix)s can only be brought forward: issue a new key "
+                        "for a longer life.",
+                        prefix=key.prefix,
+                    )
+                )
+
+    def _check_manage(self):
+        """Keys are managed by whoever may configure their endpoint (Managers of its entity)."""
+        self.check_access("read")
+        self.endpoint_id.check_access("write")
+
     @api.model
     def _issue(self, endpoint, name=None, expires_at=None):
         """Create a key for the endpoint; return (record, the key in clear, shown once)."""
@@ -64,12 +101,17 @@ class IntegrationApiKey(models.Model):
                 "expires_at": expires_at,
             }
         )
+        expiry = f", expires {key.expires_at} UTC" if key.expires_at else ", no expiry"
         self.env["integration.audit.log"]._log(
-            "key_issued", key, description=f"key {key.prefix}... issued for endpoint {endpoint.code}"
+            "key_issued",
+            key,
+            description=f"key {key.prefix}... issued for endpoint {endpoint.code}{expiry}",
+            new_values={"name": key.name, "expires_at": key.expires_at and str(key.expires_at)},
         )
         return key.sudo(False), raw
 
     def action_revoke(self):
+        self._check_manage()
         for key in self:
             if key.revoked_at:
                 continue
@@ -77,6 +119,47 @@ class IntegrationApiKey(models.Model):
             self.env["integration.audit.log"]._log(
                 "key_revoked", key, description=f"key {key.prefix}... revoked"
             )
+
+    def action_shorten_expiry(self):
+        self.ensure_one()
+        self._check_manage()
+        if self.revoked_at:
+            raise UserError(self.env._("This API key is revoked: it no longer works at all."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Shorten Expiry of %s", self.prefix),
+            "res_model": "integration.api.key.expiry",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_key_id": self.id},
+        }
+
+    def _shorten_expiry(self, expires_at):
+        """Bring the key's expiry forward (a date already past ends the key now); never later."""
+        self.ensure_one()
+        self._check_manage()
+        expires_at = fields.Datetime.to_datetime(expires_at)
+        if not expires_at:
+            raise UserError(self.env._("Give the new expiry date."))
+        if self.revoked_at:
+            raise UserError(self.env._("This API key is revoked: it no longer works at all."))
+        if self.expires_at and expires_at >= self.expires_at:
+            raise UserError(
+                self.env._(
+                    "The new expiry must be before the current one (%(current)s UTC): an expiry is only "
+                    "ever brought forward. Issue a new key for a longer life.",
+                    current=self.expires_at,
+                )
+            )
+        old = self.expires_at
+        self.sudo().write({"expires_at": expires_at})
+        self.env["integration.audit.log"]._log(
+            "key_expiry_shortened",
+            self,
+            description=f"key {self.prefix}... now expires {expires_at} UTC",
+            old_values={"expires_at": old and str(old)},
+            new_values={"expires_at": str(expires_at)},
+        )
 
     @api.model
     def _authenticate(self, raw):

@@ -9,6 +9,7 @@ AUDIT_ACTIONS = [
     ("unlink", "Deleted"),
     ("key_issued", "API key issued"),
     ("key_revoked", "API key revoked"),
+    ("key_expiry_shortened", "API key expiry brought forward"),
     ("secret_rotated", "Signing secret rotated"),
     ("received", "Message received"),
     ("rejected", "Message rejected"),

@@ -1,5 +1,5 @@
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import config
 
 ENVIRONMENTS = [("dev", "Development"), ("test", "Test"), ("prod", "Production")]
@@ -98,16 +98,25 @@ class IntegrationEndpoint(models.Model):
     # ------------------------------------------------------------ service user
     @api.model_create_multi
     def create(self, vals_list):
+        self._check_service_user_untouched(vals_list)
         endpoints = super().create(vals_list)
         for endpoint in endpoints:
             endpoint.sudo().user_id = endpoint._create_service_user()
         return endpoints
 
     def write(self, vals):
+        self._check_service_user_untouched([vals])
         result = super().write(vals)
         if {"company_ids", "company_id", "active", "name"} & set(vals):
             self._sync_service_user()
         return result
+
+    def _check_service_user_untouched(self, vals_list):
+        """The service user is the endpoint's own, made with it: nobody points it at another user."""
+        if not self.env.su and any("user_id" in vals for vals in vals_list):
+            raise AccessError(
+                self.env._("The service user of an endpoint is set by the product, never by hand.")
+            )
 
     def _service_user_companies(self):
         return self.company_ids or self.company_id
@@ -171,15 +180,17 @@ class IntegrationEndpoint(models.Model):
 
     # --------------------------------------------------------------- actions
     def action_issue_key(self):
+        """Ask for the key's name and optional expiry; the key is made and shown once on confirmation."""
         self.ensure_one()
-        key, raw = self.env["integration.api.key"]._issue(self)
-        return self.env["integration.secret.show"]._show_action(
-            raw,
-            self.env._("API key for %s", self.name),
-            self.env._(
-                "Copy this key now: it is shown only once. Only its hash is kept (prefix %s).", key.prefix
-            ),
-        )
+        self.check_access("write")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Issue API Key"),
+            "res_model": "integration.api.key.issue",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_endpoint_id": self.id},
+        }
 
     def action_rotate_signing_secret(self):
         self.ensure_one()

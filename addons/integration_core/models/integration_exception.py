@@ -1,15 +1,20 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class IntegrationException(models.Model):
     """A business problem with a message that a finance user resolves in Odoo."""
 
     _name = "integration.exception"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["integration.guarded.mixin", "mail.thread", "mail.activity.mixin"]
     _description = "Integration Exception"
     _order = "id desc"
     _check_company_auto = True
+    # Nobody writes an exception directly (integration.guarded.mixin), yet the
+    # people who see it discuss it and plan activities on it.
+    _mail_post_access = "read"
+    _guard_frozen_fields = frozenset({"message_id", "company_id"})
+    _guard_actions_hint = "Assign to Me, Resolve, Retry Message, Cancel Message"
 
     name = fields.Char(string="Problem", required=True, readonly=True)
     message_id = fields.Many2one(
@@ -43,7 +48,7 @@ class IntegrationException(models.Model):
         tracking=True,
         readonly=True,
     )
-    resolution_note = fields.Text(tracking=True)
+    resolution_note = fields.Text(tracking=True, readonly=True)
     resolved_at = fields.Datetime(readonly=True)
     resolved_by = fields.Many2one("res.users", readonly=True)
 
@@ -71,36 +76,70 @@ class IntegrationException(models.Model):
             return current
         return self.sudo().create(dict(vals, message_id=message.id, company_id=message.company_id.id))
 
+    def _check_user_action(self):
+        """People act on exceptions as integration users, on exceptions of their entities only."""
+        if not self.env.su and not self.env.user.has_group("integration_core.group_integration_user"):
+            raise AccessError(self.env._("Only integration users assign or resolve exceptions."))
+        self.check_access("read")
+
     def action_assign_to_me(self):
-        self.write({"user_id": self.env.uid})
-        self.env["integration.audit.log"]._log(
-            "exception_assigned",
-            self,
-            description=f"assigned to {self.env.user.name}",
-            correlation_id=self[:1].correlation_id,
-        )
+        self._check_user_action()
+        exceptions = self.filtered(lambda e: e.state == "open" and e.user_id != self.env.user)
+        if not exceptions:
+            return
+        exceptions.sudo().write({"user_id": self.env.uid})
+        for exception in exceptions:
+            self.env["integration.audit.log"]._log(
+                "exception_assigned",
+                exception,
+                description=f"assigned to {self.env.user.name}",
+                message_id=exception.message_id.id,
+                correlation_id=exception.correlation_id,
+            )
 
     def action_retry(self):
         """Retry the messages after the cause was fixed; the exception resolves itself when they pass."""
         self.message_id.action_retry()
 
     def action_resolve(self):
-        """Close without retrying: the problem was handled outside the message."""
-        for exception in self:
-            if exception.state != "open":
-                continue
-            if not exception.resolution_note:
-                raise UserError(self.env._("Write a resolution note before resolving."))
-            exception.write(
-                {"state": "resolved", "resolved_at": fields.Datetime.now(), "resolved_by": self.env.uid}
-            )
+        """Close without retrying, with a note saying how the problem was handled outside the message."""
+        self._check_user_action()
+        if not self.filtered(lambda e: e.state == "open"):
+            raise UserError(self.env._("None of the selected exceptions is open."))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Resolve Exceptions"),
+            "res_model": "integration.exception.resolve",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_ids": self.ids, "active_model": self._name},
+        }
+
+    def _resolve(self, note):
+        note = (note or "").strip()
+        if not note:
+            raise UserError(self.env._("Write a resolution note before resolving."))
+        self._check_user_action()
+        exceptions = self.filtered(lambda e: e.state == "open")
+        if not exceptions:
+            raise UserError(self.env._("None of the selected exceptions is open."))
+        exceptions.sudo().write(
+            {
+                "state": "resolved",
+                "resolution_note": note,
+                "resolved_at": fields.Datetime.now(),
+                "resolved_by": self.env.uid,
+            }
+        )
+        for exception in exceptions:
             self.env["integration.audit.log"]._log(
                 "exception_resolved",
                 exception,
-                description=exception.resolution_note,
+                description=note,
                 message_id=exception.message_id.id,
                 correlation_id=exception.correlation_id,
             )
+        return exceptions
 
     def action_cancel_message(self):
         return self.message_id.action_cancel()

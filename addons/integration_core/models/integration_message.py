@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..engine import intake, processor
+from .integration_guarded_mixin import IntegrationGuardedMixin
 
 _logger = logging.getLogger(__name__)
 
@@ -33,6 +34,7 @@ PENDING = ("received", "processing", "retry")
 
 class IntegrationMessage(models.Model):
     _name = "integration.message"
+    _inherit = ["integration.guarded.mixin"]
     _description = "Integration Message"
     _order = "id desc"
     _check_company_auto = True
@@ -128,12 +130,37 @@ class IntegrationMessage(models.Model):
         self.ensure_one()
         return json.loads(self.payload)
 
+    # ---------------------------------------------------------------- guards
+    # Messages change only through receive, process, retry, replay and cancel
+    # (see integration.guarded.mixin). What was received never changes, not even
+    # as superuser: a rewritten payload or entity would be processed as if sent.
+    _guard_frozen_fields = frozenset(
+        {
+            "direction",
+            "endpoint_id",
+            "flow_id",
+            "schema_version",
+            "company_id",
+            "idempotency_key",
+            "correlation_id",
+            "payload",
+            "payload_hash",
+        }
+    )
+    _guard_actions_hint = "Retry, Replay, Cancel"
+
+    def _check_user_action(self):
+        """People act on messages as integration users, on messages of their entities only."""
+        if not self.env.su and not self.env.user.has_group("integration_core.group_integration_user"):
+            raise AccessError(self.env._("Only integration users retry, replay or cancel messages."))
+        self.check_access("read")
+
     # ------------------------------------------------------------ user actions
     def _user_requeue(self, action, from_states, reset_attempts=False):
+        self._check_user_action()
         messages = self.filtered(lambda m: m.state in from_states)
         if not messages:
             raise UserError(self.env._("None of the selected messages can be %s.", action))
-        self.check_access("write")
         vals = {"next_attempt_at": False, "errors": False}
         if reset_attempts:
             vals["attempts"] = 0
@@ -153,7 +180,7 @@ class IntegrationMessage(models.Model):
     def _cancel(self, reason):
         if not reason or not reason.strip():
             raise UserError(self.env._("Say why the message is cancelled."))
-        self.check_access("write")
+        self._check_user_action()
         messages = self.filtered(lambda m: m.state in ALLOWED_FROM["cancelled"])
         if not messages:
             raise UserError(self.env._("None of the selected messages can be cancelled."))
@@ -226,12 +253,13 @@ class IntegrationMessage(models.Model):
         """
         if not vals_list:
             return self.browse()
-        if self._needs_orm_create():
-            return self.create(vals_list)
         self.check_access("create")
         allowed = set(self.env.user.company_ids.ids)
         if any(vals["company_id"] not in allowed for vals in vals_list):
             raise AccessError(self.env._("This user may not store messages for that entity."))
+        if self._needs_orm_create():
+            # Checked above as the caller; only the superuser creates through the ORM.
+            return self.sudo().create(vals_list).with_env(self.env)
         given = set(vals_list[0])
         defaults = self.default_get([name for name in self._insert_columns() if name not in given])
         names = sorted(given | set(defaults))
@@ -268,7 +296,8 @@ class IntegrationMessage(models.Model):
 
     @api.model
     def _needs_orm_create(self):
-        overridden = type(self).create is not models.BaseModel.create
+        # The guard's create only checks the caller, which the fast path does itself.
+        overridden = type(self).create not in (models.BaseModel.create, IntegrationGuardedMixin.create)
         computed = any(field.store and field.compute for field in self._fields.values())
         return overridden or computed
 

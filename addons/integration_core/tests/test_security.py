@@ -51,8 +51,7 @@ class TestSecurity(IntegrationCase):
         exception = self.msg_be.exception_ids.with_user(self.finance_be)
         exception.action_assign_to_me()
         self.assertEqual(exception.user_id, self.finance_be)
-        exception.resolution_note = "Handled by phone with the sender"
-        exception.action_resolve()
+        exception._resolve("Handled by phone with the sender")
         self.assertEqual(exception.state, "resolved")
         with self.assertRaises(AccessError):
             self.endpoint_be.with_user(self.finance_be).write({"hold": True})
@@ -93,7 +92,8 @@ class TestSecurity(IntegrationCase):
             )
         )
         action = endpoint.action_issue_key()
-        raw = action["context"]["integration_secret"]
+        wizard = self.env[action["res_model"]].with_user(self.manager).with_context(action["context"])
+        raw = wizard.create({"name": "bank"}).action_confirm()["context"]["integration_secret"]
         self.assertTrue(raw.startswith("ik_"))
         key = endpoint.key_ids
         self.assertEqual(len(key), 1)
