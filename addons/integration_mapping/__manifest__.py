@@ -9,6 +9,7 @@
     "website": "https://example.com/finance-integration",
     "depends": ["integration_core", "base_import"],
     "data": [
+        "security/integration_flow_groups.xml",
         "data/integration_flow.xml",
         "security/ir.model.access.csv",
         "security/integration_mapping_security.xml",

@@ -8,6 +8,7 @@
     "website": "https://example.com/finance-integration",
     "depends": ["integration_core"],
     "data": [
+        "security/integration_flow_groups.xml",
         "security/ir.model.access.csv",
         "data/integration_flow.xml",
     ],

@@ -107,7 +107,7 @@ class IntegrationEndpoint(models.Model):
     def write(self, vals):
         self._check_service_user_untouched([vals])
         result = super().write(vals)
-        if {"company_ids", "company_id", "active", "name"} & set(vals):
+        if {"company_ids", "company_id", "active", "name", "flow_ids"} & set(vals):
             self._sync_service_user()
         return result
 
@@ -120,6 +120,19 @@ class IntegrationEndpoint(models.Model):
 
     def _service_user_companies(self):
         return self.company_ids or self.company_id
+
+    def _service_user_groups(self):
+        """What the engine needs, plus the rights each allowed flow declares for its handler: no more.
+
+        An archived flow processes nothing: its rights go with it.
+        """
+        self.ensure_one()
+        flows = self.sudo().flow_ids.filtered("active")
+        groups = self.env.ref("integration_core.group_integration_service") | flows.group_ids
+        if len(self._service_user_companies()) > 1:
+            # Odoo itself gives it to every user of several companies and keeps it in step.
+            groups |= self.env.ref("base.group_multi_company")
+        return groups
 
     def _create_service_user(self):
         self.ensure_one()
@@ -134,12 +147,16 @@ class IntegrationEndpoint(models.Model):
                     "login": f"integration-{self.code.lower()}-{self.id}",
                     "company_id": companies[:1].id,
                     "company_ids": [Command.set(companies.ids)],
-                    "group_ids": [
-                        Command.set([self.env.ref("integration_core.group_integration_service").id])
-                    ],
+                    "group_ids": [Command.set(self._service_user_groups().ids)],
                 }
             )
         )
+
+    @api.model
+    def _sync_all_service_users(self):
+        """Every service user made again as its endpoint says now: run on each module update, so that
+        users made under earlier rules get exactly their flows' rights."""
+        self.sudo().with_context(active_test=False).search([])._sync_service_user()
 
     def _sync_service_user(self):
         for endpoint in self.sudo():
@@ -147,14 +164,16 @@ class IntegrationEndpoint(models.Model):
             if not user:
                 continue
             companies = endpoint._service_user_companies()
-            user.write(
-                {
-                    "name": self.env._("Integration: %s", endpoint.name),
-                    "company_ids": [Command.set(companies.ids)],
-                    "company_id": user.company_id.id if user.company_id in companies else companies[:1].id,
-                    "active": endpoint.active,
-                }
-            )
+            vals = {
+                "name": self.env._("Integration: %s", endpoint.name),
+                "company_ids": [Command.set(companies.ids)],
+                "company_id": user.company_id.id if user.company_id in companies else companies[:1].id,
+                "active": endpoint.active,
+            }
+            groups = endpoint._service_user_groups()
+            if user.group_ids != groups:  # changing groups clears every cache of the registry
+                vals["group_ids"] = [Command.set(groups.ids)]
+            user.write(vals)
 
     # ---------------------------------------------------------------- checks
     @api.model

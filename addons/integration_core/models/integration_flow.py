@@ -48,6 +48,16 @@ class IntegrationFlow(models.Model):
         help="Hold this flow: new messages are refused with 'on_hold' and queued ones wait."
     )
     active = fields.Boolean(default=True)
+    group_ids = fields.Many2many(
+        "res.groups",
+        "integration_flow_service_group_rel",
+        "flow_id",
+        "group_id",
+        string="Service Rights",
+        groups="base.group_system",  # rights given to service users: not a manager's to widen
+        help="What this flow's handler may do in Odoo, declared by the addon that ships the flow. "
+        "The service user of an endpoint holds the rights of its allowed flows and no others.",
+    )
 
     _code_unique = models.Constraint("UNIQUE (code)", "A flow with this code already exists.")
 
@@ -56,7 +66,19 @@ class IntegrationFlow(models.Model):
         if vals.get("hold") is False or "mode" in vals:
             # Released: what waited may run now rather than at the next cron tick.
             self.env["integration.message"]._trigger_processing()
+        if {"group_ids", "active"} & set(vals):
+            self._sync_service_users()
         return result
+
+    def _sync_service_users(self):
+        """Service users follow their flows' declared rights: a flow's change reaches every endpoint."""
+        endpoints = (
+            self.env["integration.endpoint"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("flow_ids", "in", self.ids)])
+        )
+        endpoints._sync_service_user()
 
     @api.depends("schema_dir")
     def _compute_schema_versions(self):
