@@ -36,7 +36,8 @@ from odoo import Command
 
 env = env(su=True)
 be01 = env["res.company"].search([("entity_code", "=", "BE01")])
-assert len(be01) == 1, "the demo entity BE01 is missing"
+us01 = env["res.company"].search([("entity_code", "=", "US01")])
+assert len(be01) == 1 and len(us01) == 1, "the demo entities BE01 and US01 are missing"
 flows = env["integration.flow"].search([("code", "in", ["test_echo", "journal_entry"])])
 assert len(flows) == 2, f"flows found: {flows.mapped('code')}"
 endpoint = env["integration.endpoint"].create({
@@ -44,7 +45,7 @@ endpoint = env["integration.endpoint"].create({
     "code": "E2E",
     "environment": env["integration.endpoint"]._server_environment(),
     "company_id": be01.id,
-    "company_ids": [Command.set(be01.ids)],
+    "company_ids": [Command.set((be01 | us01).ids)],
     "flow_ids": [Command.set(flows.ids)],
 })
 _key, raw = env["integration.api.key"]._issue(endpoint)

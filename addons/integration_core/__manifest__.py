@@ -12,6 +12,7 @@
     "data": [
         "security/integration_security.xml",
         "security/ir.model.access.csv",
+        "security/integration_queue_turn_security.xml",
         "data/ir_cron.xml",
         "views/res_company_views.xml",
         "views/integration_message_views.xml",

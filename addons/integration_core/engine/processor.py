@@ -7,6 +7,7 @@ locks: a live worker's messages are never recovered by another, and a dead
 worker's are, after the timeout.
 """
 
+import json
 import logging
 import traceback
 from collections import defaultdict
@@ -19,7 +20,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import mute_logger
 
 from ..exceptions import BusinessError, IntegrationError
-from . import claim, retry
+from . import claim, retry, text
 
 _logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def run(env, batch_size=50, commit=True):
             break
         messages = Message.browse(ids)
         now = fields.Datetime.now()
+        # The attempt counts at the claim: a run that dies (crash, time limit, memory) has used it.
         env.cr.execute(
             "UPDATE integration_message SET state = 'processing', processing_started_at = %s, "
             "attempts = COALESCE(attempts, 0) + 1 WHERE id = ANY(%s)",
@@ -57,24 +59,61 @@ def run(env, batch_size=50, commit=True):
             # then reschedules itself at once: no batch overruns the cron's limit.
             remaining = claim.count_ready(env.cr, flow_ids)
             if not env["ir.cron"]._commit_progress(len(ids), remaining=remaining):
-                break
+                if remaining:
+                    # Odoo reschedules a partly done cron but wakes no worker for it:
+                    # without this, the rest waits for the next poll (up to a minute).
+                    Message._trigger_processing()
+                    env.cr.commit()
+                return processed
+    if commit:
+        due = claim.next_due(env.cr, flow_ids)
+        if due:  # the next retry runs at its time, not at the next poll
+            Message._trigger_processing(at=due)
+            env.cr.commit()
     return processed
 
 
 def recover_stuck(env, timeout=STUCK_TIMEOUT):
-    """Messages left 'processing' by a worker that died go back to the queue."""
+    """Messages left 'processing' by a worker that died on them.
+
+    The attempt they were claimed with counts: they go back to the queue to
+    run alone (so they cannot take a batch down again), or end ``dead`` with
+    an exception once the flow's attempts are used.
+    """
     env.flush_all()
     ids = claim.claim_stuck(env.cr, timeout)
     if not ids:
         return env["integration.message"]
     messages = env["integration.message"].browse(ids)
-    messages._set_state("retry", next_attempt_at=False, processing_started_at=False)
-    env["integration.audit.log"]._log_messages(
-        "recovered", messages, description=f"still processing after {timeout} s: worker stopped; queued again"
-    )
+    spent = messages.filtered(lambda m: m.attempts >= m.flow_id.max_attempts)
+    again = messages - spent
+    if again:
+        again._set_state("retry", next_attempt_at=False, processing_started_at=False, run_alone=True)
+        env["integration.audit.log"]._log_messages(
+            "recovered",
+            again,
+            description=f"still processing after {timeout} s: its worker stopped; queued again, to run alone",
+        )
+    for message in spent:
+        errors = [
+            {
+                "code": "unexpected",
+                "message": (
+                    f"Processing this message stopped the worker running it {message.attempts} times "
+                    "(a crash, the time limit or the memory limit). It was set aside so that it cannot "
+                    "stop other messages; administrators have the details in the server log."
+                ),
+            }
+        ]
+        message._set_state("dead", errors=errors, next_attempt_at=False, run_alone=True)
+        env["integration.audit.log"]._log_messages("dead", message, description=errors[0]["message"])
+        env["integration.exception"]._raise_for(message, errors)
     for message in messages:
         _logger.warning(
-            "integration: message %s [%s] recovered from a stopped worker", message.id, message.correlation_id
+            "integration: message %s [%s] recovered from a stopped worker (attempt %s)",
+            message.id,
+            text.for_log(message.correlation_id),
+            message.attempts,
         )
     return messages
 
@@ -120,7 +159,7 @@ def _run_handler(env, endpoint, company, flow, messages):
                 "integration: batch of %d %s messages failed (%s); one by one",
                 len(messages),
                 flow.code,
-                error,
+                text.for_log(str(error)),
             )
     return {message.id: _run_one(env, handler, message) for message in hmessages}
 
@@ -156,33 +195,67 @@ def _classify(error):
 
 
 def _apply_outcomes(env, messages, outcomes, flow):
-    log = env["integration.audit.log"]
+    """Record each message's outcome; a failure while recording one stays with that one."""
     now = fields.Datetime.now()
     done = messages.browse()
     for message in messages:
         outcome = outcomes.get(message.id)
-        if isinstance(outcome, BaseException) or outcome is None:
-            error = outcome or IntegrationError("handler returned nothing for this message")
-            _record_failure(env, message, error, flow, now)
-            continue
-        record = outcome[:1]
-        message._set_state(
-            "done",
-            done_at=now,
-            errors=False,
-            next_attempt_at=False,
-            result_model=record._name,
-            result_id=record.id,
-            result_name=_result_name(record),
-        )
-        done |= message
+        try:
+            with mute_logger("odoo.sql_db"), env.cr.savepoint():
+                if isinstance(outcome, BaseException) or outcome is None:
+                    error = outcome or IntegrationError("handler returned nothing for this message")
+                    _record_failure(env, message, error, flow, now)
+                else:
+                    _record_done(message, outcome[:1], now)
+                    done |= message
+        except Exception as error:  # noqa: BLE001 - contained to this message, see _set_aside
+            _set_aside(env, message, error, now)
     if done:
         done.exception_ids.filtered(lambda e: e.state == "open").write(
             {"state": "resolved", "resolution_note": "Processed successfully.", "resolved_at": now}
         )
-        log._log_messages("processed", done, description="processed")
-        for message in done:
-            _logger.debug("integration: message %s [%s] done", message.id, message.correlation_id)
+        env["integration.audit.log"]._log_messages("processed", done, description="processed")
+
+
+def _record_done(message, record, now):
+    message._set_state(
+        "done",
+        done_at=now,
+        errors=False,
+        next_attempt_at=False,
+        run_alone=False,
+        result_model=record._name,
+        result_id=record.id,
+        result_name=text.clean(_result_name(record), 255),
+    )
+
+
+def _set_aside(env, message, error, now):
+    """The bookkeeping of one message failed: keep it out of the way with an exception, never the batch."""
+    _logger.error(
+        "integration: message %s [%s]: recording its outcome failed",
+        message.id,
+        text.for_log(message.correlation_id),
+        exc_info=error,
+    )
+    message.invalidate_recordset()
+    errors = [
+        {
+            "code": "unexpected",
+            "message": "The product could not record this message's outcome; administrators have the details.",
+        }
+    ]
+    env.cr.execute(
+        "UPDATE integration_message SET state = 'exception', errors = %s, next_attempt_at = NULL, "
+        "error_traceback = %s WHERE id = %s",
+        (json.dumps(errors), text.clean("".join(traceback.format_exception(error)), 20000), message.id),
+    )
+    message.invalidate_recordset()
+    try:
+        with mute_logger("odoo.sql_db"), env.cr.savepoint():
+            env["integration.exception"]._raise_for(message, errors)
+    except Exception:  # noqa: BLE001 - the message is out of the queue already; the log says why
+        _logger.exception("integration: message %s: could not open its exception", message.id)
 
 
 def _result_name(record):
@@ -195,38 +268,41 @@ def _result_name(record):
 def _record_failure(env, message, error, flow, now):
     log = env["integration.audit.log"]
     kind, errors = _classify(error)
+    # Error texts quote what the sender wrote: made safe for jsonb, text and logs first.
+    errors = text.clean_json(errors, limit=2000)
+    error_text = text.clean(str(error), 2000)
     if kind == "transient" and message.attempts < flow.max_attempts:
         delay = getattr(error, "delay", None) or retry.backoff_delay(message.attempts, flow.retry_delay)
         message._set_state("retry", errors=errors, next_attempt_at=now + timedelta(seconds=delay))
         log._log_messages(
-            "retry_scheduled", message, description=f"attempt {message.attempts} failed: {error}"
+            "retry_scheduled", message, description=f"attempt {message.attempts} failed: {error_text}"
         )
         _logger.info(
             "integration: message %s [%s] will retry in %.0f s: %s",
             message.id,
-            message.correlation_id,
+            text.for_log(message.correlation_id),
             delay,
-            error,
+            text.for_log(error_text),
         )
         return
     if kind == "transient":
         errors = [
             {
                 "code": "unexpected",
-                "message": f"Could not be processed after {message.attempts} attempts; last error: {error}",
+                "message": f"Could not be processed after {message.attempts} attempts; last error: {error_text}",
             }
         ]
         message._set_state("dead", errors=errors, next_attempt_at=False)
-        log._log_messages("dead", message, description=str(error))
+        log._log_messages("dead", message, description=error_text)
     else:
         vals = {"errors": errors, "next_attempt_at": False}
         if kind == "unexpected":
-            vals["error_traceback"] = "".join(traceback.format_exception(error))
+            vals["error_traceback"] = text.clean("".join(traceback.format_exception(error)), 20000)
             _logger.error(
-                "integration: message %s [%s] failed unexpectedly",
+                "integration: message %s [%s] failed unexpectedly: %s",
                 message.id,
-                message.correlation_id,
-                exc_info=error,
+                text.for_log(message.correlation_id),
+                text.for_log(error_text),
             )
         message._set_state("exception", **vals)
         log._log_messages("exception", message, description="; ".join(e["message"] for e in errors))

@@ -4,6 +4,7 @@ from . import integration_audited_mixin
 from . import integration_traced_mixin
 from . import integration_guarded_mixin
 from . import integration_flow
+from . import integration_queue_turn
 from . import integration_endpoint
 from . import integration_api_key
 from . import integration_signing_secret

@@ -3,6 +3,8 @@ import json
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from ..engine import text
+
 AUDIT_ACTIONS = [
     ("create", "Created"),
     ("write", "Changed"),
@@ -96,11 +98,11 @@ class IntegrationAuditLog(models.Model):
             [action] * count,
             [messages._name] * count,
             messages.ids,
-            [f"{m.flow_id.code}/{m.idempotency_key}" for m in messages],
+            [text.clean(f"{m.flow_id.code}/{m.idempotency_key}", 255) for m in messages],
             [m.company_id.id for m in messages],
             messages.ids,
             [m.correlation_id for m in messages],
-            [description] * count,
+            [text.clean(description, 2000)] * count,
             [json.dumps(detail_of(m.id)) if detail_of(m.id) is not None else None for m in messages],
         ]
         # One statement whatever the count: a column array each, unnested into rows.

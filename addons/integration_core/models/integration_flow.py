@@ -42,6 +42,18 @@ class IntegrationFlow(models.Model):
     window_start = fields.Float(default=22.0, help="Hour the batch window opens (flow's time zone).")
     window_end = fields.Float(default=6.0, help="Hour the batch window closes (flow's time zone).")
     window_tz = fields.Selection(_tz_list, string="Window Time Zone", default="UTC", required=True)
+    priority = fields.Selection(
+        [
+            ("high", "High: payments and bank"),
+            ("normal", "Normal"),
+            ("low", "Low: bulk imports"),
+        ],
+        default="normal",
+        required=True,
+        help="Which flows the queue serves first when several wait: payment confirmations before "
+        "journal imports. A group of messages that has waited over two minutes is served whatever "
+        "its priority.",
+    )
     max_attempts = fields.Integer(default=5, help="Attempts for passing faults before a message is dead.")
     retry_delay = fields.Integer(default=30, help="Seconds before the first retry; doubled each time.")
     hold = fields.Boolean(

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..engine import intake, processor
+from ..engine import intake, jsondoc, processor
 from .integration_guarded_mixin import IntegrationGuardedMixin
 
 _logger = logging.getLogger(__name__)
@@ -61,6 +61,11 @@ class IntegrationMessage(models.Model):
     state = fields.Selection(STATES, required=True, default="received", index=True, readonly=True)
     attempts = fields.Integer(readonly=True, default=0)
     next_attempt_at = fields.Datetime(readonly=True)
+    run_alone = fields.Boolean(
+        readonly=True,
+        help="Its processing stopped a worker (crash, time limit, memory): it is tried alone, "
+        "so it cannot take other messages down with it.",
+    )
     processing_started_at = fields.Datetime(readonly=True)
     done_at = fields.Datetime(readonly=True)
     errors = fields.Json(readonly=True, help="Contract error items: code, message and details.")
@@ -127,8 +132,9 @@ class IntegrationMessage(models.Model):
         return changing
 
     def _payload_dict(self):
+        """The payload with its numbers as the sender wrote them (Decimal), never through float."""
         self.ensure_one()
-        return json.loads(self.payload)
+        return jsondoc.loads(self.payload)
 
     # ---------------------------------------------------------------- guards
     # Messages change only through receive, process, retry, replay and cancel
@@ -308,8 +314,20 @@ class IntegrationMessage(models.Model):
 
     # ---------------------------------------------------------------- engine
     @api.model
-    def _trigger_processing(self):
-        self.env.ref("integration_core.cron_process_inbound").sudo()._trigger()
+    def _processing_lanes(self):
+        """The crons that process the queue: Odoo runs one cron in one worker at a time, so
+        parallel processing takes one cron per lane (an administrator may add lanes by
+        duplicating one)."""
+        return (
+            self.env["ir.cron"]
+            .sudo()
+            .search([("model_id.model", "=", self._name), ("code", "=like", "model._cron_process_inbound(%")])
+        )
+
+    @api.model
+    def _trigger_processing(self, at=None):
+        for lane in self._processing_lanes():
+            lane._trigger(at)
 
     @api.model
     def _cron_process_inbound(self, batch_size=50):

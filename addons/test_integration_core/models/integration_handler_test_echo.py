@@ -38,6 +38,11 @@ class IntegrationHandlerTestEcho(models.AbstractModel):
             raise TransientError("the test system is busy")
         elif outcome == "bug":
             raise ZeroDivisionError("a bug in a handler")
+        elif outcome == "poison":
+            # What a sender's code can carry into an error text: NUL, a lone surrogate, a forged log line.
+            raise BusinessError(
+                "unknown_reference", f"No account '62\x0000\ud800' for {payload['ref']}\r\nERROR forged"
+            )
         return self.env["test.integration.record"].create(
             {"name": payload["ref"], **self.env["test.integration.record"]._integration_trace_vals(message)}
         )
