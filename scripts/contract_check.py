@@ -29,7 +29,7 @@ signing secret current, so pass key and secret together or neither.
 Outside the contract, and as an Odoo administrator would, the script uses Odoo's
 standard external JSON-RPC API (``--db``, ``--rpc-uid``, ``--rpc-password``;
 ``CONTRACT_DB``, ``CONTRACT_RPC_UID``, ``CONTRACT_RPC_PASSWORD``) to: switch
-``require_signature``, ``hold``, ``backlog_limit`` and ``max_body_kb`` on
+``require_signature``, ``reporting``, ``hold``, ``backlog_limit`` and ``max_body_kb`` on
 ``integration.endpoint``; revoke or expire a throw-away ``integration.api.key``;
 set and clear BE01's ``fiscalyear_lock_date``; and read the produced journal
 entries back. Every setting changed is restored in a ``finally`` block.
@@ -53,8 +53,10 @@ from contract_checks.envelopes import (
     check_media_type,
 )
 from contract_checks.harness import ROOT, RUN, TODAY, Api, R, Rpc, issue_key
+from contract_checks.hostile import check_hostile_batch, check_hostile_envelopes, check_hostile_requests
 from contract_checks.limits import check_batch, check_busy, check_hold, check_too_large
 from contract_checks.processing import check_concurrency, check_locked_period, check_processing
+from contract_checks.signed_reads import check_signed_reads
 
 
 def main():
@@ -100,8 +102,12 @@ def main():
         ("media type", lambda: check_media_type(api, a.payroll_key)),
         ("auth", lambda: check_auth(api, a.payroll_key, rpc, issue_cmd)),
         ("signature", lambda: check_signature(api, rpc, a.shop_key, a.shop_secret)),
+        ("signed reads", lambda: check_signed_reads(api, rpc, a.shop_key, a.shop_secret)),
         ("forbidden", lambda: check_forbidden(api, a.payroll_key, a.shop_key)),
         ("invalid", lambda: check_invalid(api, a.payroll_key)),
+        ("hostile envelopes", lambda: check_hostile_envelopes(api, a.payroll_key)),
+        ("hostile batch", lambda: check_hostile_batch(api, a.payroll_key)),
+        ("hostile requests", lambda: check_hostile_requests(api, a.payroll_key)),
         ("too large", lambda: check_too_large(api, rpc, a.payroll_key)),
         ("busy", lambda: check_busy(api, rpc, a.payroll_key)),
         ("hold", lambda: check_hold(api, rpc, a.payroll_key)),

@@ -194,12 +194,13 @@ def check_signature(api, rpc, shop_key, shop_secret):
         leaked = [
             t
             for t in ("sig-none", "sig-tamper", "sig-wrongsecret", "sig-stale")
-            if api.get(shop_key, "/messages", {"idempotency_key": ikey(t)}).status_code != 404
+            if api.get(shop_key, "/messages", {"idempotency_key": ikey(t)}, secret=shop_secret).status_code
+            != 404
         ]
         R.check(
             "refused signed requests stored nothing",
             not leaked,
-            "GET ?idempotency_key of refused ones",
+            "signed GET ?idempotency_key of refused ones",
             "404 each",
             f"found {leaked}",
         )

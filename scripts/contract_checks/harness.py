@@ -11,6 +11,7 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 import requests
 
@@ -130,11 +131,15 @@ class Api:
         data = raw if raw is not None else json.dumps(payload).encode()
         return requests.post(self.url + API + path, data=data, headers=h, timeout=TIMEOUT)
 
-    def get(self, key=None, path="/messages", params=None, headers=None):
+    def get(self, key=None, path="/messages", params=None, headers=None, *, secret=None, ts=None):
+        """GET ``path`` with ``params``; with ``secret``, signed as a read (extension 1.2)."""
         h = dict(headers or {})
         if key is not None:
             h["Authorization"] = f"Bearer {key}"
-        return requests.get(self.url + API + path, params=params, headers=h, timeout=TIMEOUT)
+        target = API + path + (f"?{urlencode(params)}" if params else "")
+        if secret is not None:
+            h = {**sign_read(secret, "GET", target, ts), **h}
+        return requests.get(self.url + target, headers=h, timeout=TIMEOUT)
 
     def poll(self, key, msg_id, deadline_s=120.0, interval=0.5):
         """Poll a message until it reaches a terminal state (or the deadline)."""
@@ -259,6 +264,14 @@ def sign(secret, raw, ts=None, *, tamper=False):
     mac = hmac.new(secret.encode(), f"{ts}.".encode() + raw, hashlib.sha256).hexdigest()
     if tamper:
         mac = ("0" if mac[0] != "0" else "1") + mac[1:]
+    return {"X-Timestamp": ts, "X-Signature": f"sha256={mac}"}
+
+
+def sign_read(secret, method, target, ts=None):
+    """Headers signing a request without a body: HMAC of ``<ts>.<METHOD> <path>?<query>`` (query as sent)."""
+    ts = str(int(time.time()) if ts is None else ts)
+    line = f"{ts}.{method} {target}".encode()
+    mac = hmac.new(secret.encode(), line, hashlib.sha256).hexdigest()
     return {"X-Timestamp": ts, "X-Signature": f"sha256={mac}"}
 
 

@@ -2,127 +2,62 @@
 
 Thin on purpose: authenticate, parse, hand over to the models, and map each
 outcome to the contract's status and body. Nothing here decides business
-meaning.
+meaning. The plumbing every route shares (JSON answers, keys, signatures,
+bodies) is in ``common``.
 """
 
-import json
-import logging
-import time
-import uuid
+import re
 
-from odoo import SUPERUSER_ID, http
-from odoo.exceptions import ConcurrencyError
+from werkzeug.exceptions import HTTPException
+
+from odoo import http
 from odoo.http import request
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-_logger = logging.getLogger(__name__)
+from ..engine import jsondoc
+from .common import API, ApiController, ApiError, api_route, invalid
 
-API = "/integration/v1"
+__all__ = ["API", "ApiError", "IntegrationApi", "api_route"]
+
 MAX_BATCH = 1000
-SIGNATURE_WINDOW = 300  # seconds
+MAX_KEY_LENGTH = 255
+# A message id PostgreSQL's integer column can hold; anything else names no message.
+MESSAGE_ID = re.compile(r"[0-9]{1,10}")
+MAX_MESSAGE_ID = 2**31 - 1
 # Batch item 'status' per single-envelope status.
 BATCH_STATUS = {202: "accepted", 200: "duplicate"}
+# The routes answering any path under /integration/v1 that no other route serves.
+CATCH_ALL = (API, f"{API}/", f"{API}/<path:rest>")
+PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-def api_route(path, method):
-    """A route for machines: the controller checks the bearer key, answers JSON, keeps no session.
-
-    Not read-only: authenticating records the key's last use.
-    """
-    return http.route(
-        path, type="http", auth="none", methods=[method], csrf=False, save_session=False, readonly=False
-    )
-
-
-class ApiError(Exception):
-    def __init__(self, status, body, headers=None):
-        super().__init__(body.get("error"))
-        self.status, self.body, self.headers = status, body, headers or {}
-
-
-def _unauthorized():
-    return ApiError(401, {"error": "unauthorized"})
-
-
-class IntegrationApi(http.Controller):
-    # ------------------------------------------------------------ plumbing
-    def _env(self):
-        return request.env(user=SUPERUSER_ID, su=True)
-
-    def _respond(self, status, body, headers=None):
-        headers = dict(headers or {})
-        return request.make_json_response(body, headers=list(headers.items()), status=status)
-
-    def _guarded(self, handler, *args, **kwargs):
-        """Run a route; contract errors become their answer, anything else a 500 with a request id."""
-        try:
-            return handler(*args, **kwargs)
-        except ApiError as error:
-            return self._respond(error.status, error.body, error.headers)
-        except (ConcurrencyError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY):
-            raise  # Odoo retries the whole request in a new transaction
-        except Exception:
-            request.env.cr.rollback()
-            request_id = uuid.uuid4().hex
-            _logger.exception("integration: internal error, request id %s", request_id)
-            return self._respond(500, {"error": "internal_error", "request_id": request_id})
-
-    def _authenticate(self):
-        header = request.httprequest.headers.get("Authorization", "")
-        scheme, _sep, raw = header.partition(" ")
-        if scheme.lower() != "bearer" or not raw.strip():
-            raise _unauthorized()
-        key = self._env()["integration.api.key"]._authenticate(raw.strip())
-        if not key or not key.endpoint_id._may_serve():
-            raise _unauthorized()
-        return key.endpoint_id
-
-    def _read_body(self, endpoint):
-        httprequest = request.httprequest
-        mimetype = (httprequest.mimetype or "").lower()
-        if mimetype != "application/json" and not mimetype.endswith("+json"):
-            raise ApiError(415, {"error": "unsupported_media_type"})
-        limit = endpoint.max_body_kb * 1024
-        if (httprequest.content_length or 0) > limit:
-            raise ApiError(413, {"error": "too_large"})
-        body = httprequest.get_data(cache=True)
-        if len(body) > limit:
-            raise ApiError(413, {"error": "too_large"})
-        if endpoint.require_signature:
-            self._check_signature(endpoint, body)
-        return body
-
-    def _check_signature(self, endpoint, body):
-        headers = request.httprequest.headers
-        timestamp, signature = headers.get("X-Timestamp", ""), headers.get("X-Signature", "")
-        if not timestamp.isdigit() or not signature:
-            raise _unauthorized()
-        if abs(time.time() - int(timestamp)) > SIGNATURE_WINDOW:
-            _logger.info("integration: endpoint %s: stale signature timestamp", endpoint.code)
-            raise _unauthorized()
-        if not self._env()["integration.signing.secret"]._verify(endpoint, timestamp, body, signature):
-            _logger.info("integration: endpoint %s: bad signature", endpoint.code)
-            raise _unauthorized()
-
-    @staticmethod
-    def _parse(body):
-        try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise ApiError(400, {"error": "malformed_json", "detail": str(error)}) from error
-        if not isinstance(document, dict):
-            raise ApiError(400, {"error": "malformed_json", "detail": "the body must be a JSON object"})
-        return document
-
+class IntegrationApi(ApiController):
     # -------------------------------------------------------------- routes
-    @http.route(f"{API}/health", type="http", auth="none", methods=["GET"], csrf=False, save_session=False)
-    def health(self):
+    @api_route(f"{API}/health", "GET")
+    def health(self, **_params):
         return self._respond(200, {"status": "ok"})
 
-    @api_route(f"{API}/messages", "POST")
-    def post_messages(self):
-        return self._guarded(self._post_messages)
+    @api_route(f"{API}/messages", "GET", "POST")
+    def messages(self, idempotency_key=None, **_params):
+        if request.httprequest.method == "POST":
+            return self._post_messages()
+        return self._find_message(idempotency_key)
 
+    @api_route(f"{API}/messages/<string:message_id>", "GET")
+    def message(self, message_id, **_params):
+        return self._get_message(message_id)
+
+    @http.route(list(CATCH_ALL), type="http", auth="none", csrf=False, save_session=False)
+    def unknown_route(self, **_params):
+        """Any other path under the API: 405 where another method would be served, else 404; JSON."""
+        return self._guarded(self._unknown_route)
+
+    def _unknown_route(self):
+        methods = self._served_methods(request.httprequest.path)
+        if methods:
+            return self._method_not_allowed(methods)
+        return self._respond(404, {"error": "not_found"})
+
+    # ------------------------------------------------------------ messages
     def _post_messages(self):
         endpoint = self._authenticate()
         document = self._parse(self._read_body(endpoint))
@@ -130,18 +65,7 @@ class IntegrationApi(http.Controller):
         if "messages" in document:
             envelopes = document["messages"]
             if not isinstance(envelopes, list) or not envelopes or len(envelopes) > MAX_BATCH:
-                raise ApiError(
-                    422,
-                    {
-                        "error": "invalid",
-                        "errors": [
-                            {
-                                "path": "$.messages",
-                                "message": f"a batch is a list of 1 to {MAX_BATCH} envelopes",
-                            }
-                        ],
-                    },
-                )
+                raise invalid("$.messages", f"a batch is a list of 1 to {MAX_BATCH} envelopes")
             outcomes = Message._api_receive(endpoint, envelopes)
             return self._respond(200, {"results": [self._batch_item(outcome) for outcome in outcomes]})
         status, body, headers = Message._api_receive(endpoint, [document])[0]
@@ -155,33 +79,24 @@ class IntegrationApi(http.Controller):
             item["retry_after"] = int(headers["Retry-After"])
         return item
 
-    @api_route(f"{API}/messages/<int:message_id>", "GET")
-    def get_message(self, message_id):
-        return self._guarded(self._get_message, message_id)
-
     def _get_message(self, message_id):
         endpoint = self._authenticate()
+        if not MESSAGE_ID.fullmatch(message_id) or not 0 < int(message_id) <= MAX_MESSAGE_ID:
+            raise ApiError(404, {"error": "not_found"})
         message = self._env()["integration.message"].search(
-            [("id", "=", message_id), ("endpoint_id", "=", endpoint.id), ("direction", "=", "in")]
+            [("id", "=", int(message_id)), ("endpoint_id", "=", endpoint.id), ("direction", "=", "in")]
         )
         return self._message_or_404(message)
-
-    @api_route(f"{API}/messages", "GET")
-    def find_message(self, idempotency_key=None, **_kwargs):
-        return self._guarded(self._find_message, idempotency_key)
 
     def _find_message(self, idempotency_key):
         endpoint = self._authenticate()
         if not idempotency_key:
-            raise ApiError(
-                422,
-                {
-                    "error": "invalid",
-                    "errors": [
-                        {"path": "$.idempotency_key", "message": "give the idempotency_key to look for"}
-                    ],
-                },
-            )
+            raise invalid("$.idempotency_key", "give the idempotency_key to look for")
+        problems = jsondoc.problems(idempotency_key, "$.idempotency_key")
+        if problems:
+            raise ApiError(422, {"error": "invalid", "errors": problems})
+        if len(idempotency_key) > MAX_KEY_LENGTH:
+            raise invalid("$.idempotency_key", f"an idempotency key has at most {MAX_KEY_LENGTH} characters")
         message = self._env()["integration.message"].search(
             [
                 ("idempotency_key", "=", idempotency_key),
@@ -195,3 +110,18 @@ class IntegrationApi(http.Controller):
         if not message:
             raise ApiError(404, {"error": "not_found"})
         return self._respond(200, message._api_dict())
+
+    # --------------------------------------------------------- unknown routes
+    @staticmethod
+    def _served_methods(path):
+        """The methods another route of the API serves at ``path`` (any addon's), for a 405's Allow."""
+        adapter = request.env["ir.http"].routing_map().bind_to_environ(request.httprequest.environ)
+        served = []
+        for method in PROBED_METHODS:
+            try:
+                rule, _args = adapter.match(path_info=path, method=method, return_rule=True)
+            except HTTPException:  # not found, another method only, or a redirect
+                continue
+            if rule.rule not in CATCH_ALL:
+                served.append(method)
+        return served

@@ -4,37 +4,56 @@ Everything here runs before the HTTP answer; processing happens later, in
 the queue. Each envelope gets a contract outcome ``(status, body, headers)``.
 """
 
-import contextlib
 import hashlib
-import json
 import logging
 import uuid
 
 import psycopg2.errors
 
 from odoo.exceptions import ConcurrencyError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import mute_logger
 
-from . import schemas
+from . import jsondoc, schemas, text
 
 _logger = logging.getLogger(__name__)
 
 ENVELOPE_SCHEMA = "integration_core/schemas/envelope.json"
 HOLD_RETRY_AFTER = "300"
 BUSY_RETRY_AFTER = "30"
+MAX_CORRELATION_ID = 255
+# Error items an audit row keeps of one rejected envelope (the answer carries them all).
+AUDITED_ERRORS = 20
+# Failures Odoo answers by running the whole request again: never contained per envelope.
+RETRIED_BY_ODOO = (ConcurrencyError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY)
 
 
 def canonical_hash(payload):
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    # Numbers exactly as sent (1.10 is not 1.1); without Decimals, the same text as json.dumps gave.
+    return hashlib.sha256(jsondoc.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
 def _invalid(errors):
-    return 422, {"error": "invalid", "errors": errors}, {}
+    """A 422 whose messages quote at most ``text.LIMIT`` characters of any value, whatever produced them."""
+    return 422, {"error": "invalid", "errors": text.clean_json(errors, text.LIMIT)}, {}
 
 
 def _forbidden(detail):
     return 403, {"error": "forbidden", "detail": detail}, {}
+
+
+def _internal_error(what, envelope, correlation_id):
+    """The outcome of one envelope the product failed on: logged for administrators, answered alone."""
+    request_id = uuid.uuid4().hex
+    key = envelope.get("idempotency_key") if isinstance(envelope, dict) else None
+    _logger.exception(
+        "integration: %s failed for the envelope with correlation id %s, idempotency key %s; request id %s",
+        what,
+        text.for_log(correlation_id),
+        text.for_log(key if isinstance(key, str) else repr(key)),
+        request_id,
+    )
+    return 500, {"error": "internal_error", "request_id": request_id}, {}
 
 
 class _Intake:
@@ -56,24 +75,26 @@ class _Intake:
         """A rejection outcome, or the values of the message to store."""
         if not isinstance(envelope, dict):
             return _invalid([{"path": "$", "message": "an envelope must be a JSON object"}])
-        errors = schemas.validate(ENVELOPE_SCHEMA, envelope, prefix=())
+        # Text no field may hold (NUL, control characters, unpaired surrogates), non-finite
+        # numbers and absurd nesting first: none of it may reach a schema, SQL or a log line.
+        errors = jsondoc.problems(envelope, "$") or schemas.validate(ENVELOPE_SCHEMA, envelope, prefix=())
         if errors:
             return _invalid(errors)
         flow = self.flows.get(envelope["flow"])
         if not flow:
-            return _invalid([{"path": "$.flow", "message": f"unknown flow '{envelope['flow']}'"}])
+            return _invalid([{"path": "$.flow", "message": f"unknown flow {text.quote(envelope['flow'])}"}])
         if flow.id not in self.allowed_flows:
             return _forbidden(f"this key may not send flow '{flow.code}'")
         company = self.allowed_companies.get(envelope["entity"])
         if not company:
-            return _forbidden(f"this key may not write to entity '{envelope['entity']}'")
+            return _forbidden(f"this key may not write to entity {text.quote(envelope['entity'])}")
         version = envelope["schema_version"]
         if not flow._supports_version(version):
             return _invalid(
                 [
                     {
                         "path": "$.schema_version",
-                        "message": f"flow '{flow.code}' has no schema version {version}",
+                        "message": f"flow '{flow.code}' has no schema version {text.quote(version)}",
                     }
                 ]
             )
@@ -91,7 +112,7 @@ class _Intake:
             "company_id": company.id,
             "idempotency_key": envelope["idempotency_key"],
             "correlation_id": correlation_id,
-            "payload": json.dumps(envelope["payload"], ensure_ascii=False),
+            "payload": jsondoc.dumps(envelope["payload"]),
             "payload_hash": canonical_hash(envelope["payload"]),
         }
 
@@ -165,14 +186,21 @@ def receive(env, endpoint, envelopes):
     outcomes = [None] * len(envelopes)
     pending = {}  # index -> values of a message to store
     for index, envelope in enumerate(envelopes):
-        checked = intake.check(envelope, correlation_ids[index])
+        # Each envelope on its own merits: a failure checking one answers that one alone.
+        # (Checks read no database, so a failure leaves the transaction usable.)
+        try:
+            checked = intake.check(envelope, correlation_ids[index])
+        except RETRIED_BY_ODOO:
+            raise
+        except Exception:
+            checked = _internal_error("checking", envelope, correlation_ids[index])
         if isinstance(checked, tuple):
             outcomes[index] = checked
         else:
             pending[index] = checked
     repeats = _take_duplicates(intake, pending, outcomes)
     _take_held_and_busy(intake, pending, outcomes)
-    stored = _store(env, intake, pending)
+    stored = _store(env, intake, pending, envelopes, correlation_ids)
     for index, message in stored.items():
         outcomes[index] = (
             message
@@ -190,9 +218,14 @@ def receive(env, endpoint, envelopes):
 
 
 def _correlation_id(envelope):
-    """The sender's correlation id when it is a valid one, else a new one: every answer carries one."""
+    """The sender's correlation id when it is a valid one, else a new one: every answer carries one.
+
+    One holding a control character or an unpaired surrogate is refused at
+    ``$.correlation_id`` and never echoed: it would forge log lines and
+    cannot be stored.
+    """
     given = envelope.get("correlation_id") if isinstance(envelope, dict) else None
-    if isinstance(given, str) and 1 <= len(given) <= 255:
+    if isinstance(given, str) and 1 <= len(given) <= MAX_CORRELATION_ID and not jsondoc.problems(given):
         return given
     return str(uuid.uuid4())
 
@@ -249,14 +282,21 @@ def _answer_repeats(repeats, outcomes):
             outcomes[index] = outcomes[first]
 
 
-def _store(env, intake, pending):
-    """Create all new messages in one call; when a concurrent request stored a key meanwhile, one by one."""
+def _store(env, intake, pending, envelopes, correlation_ids):
+    """Create all new messages in one call; when that fails, one by one, so that a key a concurrent
+    request stored meanwhile answers as a duplicate and an envelope the database refuses answers
+    alone while the others are stored."""
     if not pending:
         return {}
     indexes = sorted(pending)
-    with contextlib.suppress(psycopg2.errors.UniqueViolation), mute_logger("odoo.sql_db"), env.cr.savepoint():
-        messages = intake.store_as_service_user([pending[i] for i in indexes])
+    try:
+        with mute_logger("odoo.sql_db"), env.cr.savepoint():
+            messages = intake.store_as_service_user([pending[i] for i in indexes])
         return dict(zip(indexes, messages, strict=True))
+    except RETRIED_BY_ODOO:
+        raise
+    except Exception:  # noqa: BLE001 - each envelope is told apart below
+        _logger.debug("integration: storing %d messages at once failed; one by one", len(indexes))
     stored = {}
     for index in indexes:
         vals = pending[index]
@@ -270,6 +310,10 @@ def _store(env, intake, pending):
                 # invisible here, so Odoo retries the request, which then answers 'duplicate'.
                 raise ConcurrencyError("idempotency key stored concurrently") from error
             stored[index] = intake.duplicate_outcome(winner, vals["payload_hash"])
+        except RETRIED_BY_ODOO:
+            raise
+        except Exception:
+            stored[index] = _internal_error("storing", envelopes[index], correlation_ids[index])
     return stored
 
 
@@ -278,19 +322,54 @@ def _audit(env, endpoint, envelopes, outcomes, stored):
     log = env["integration.audit.log"]
     if created:
         log._log_messages("received", created, description="received and validated")
-    rows = [
-        _rejection_row(endpoint, envelopes[index], status, body)
-        for index, (status, body, _headers) in enumerate(outcomes)
-        if status >= 400
+    refused = [
+        (index, status, body) for index, (status, body, _headers) in enumerate(outcomes) if status >= 400
     ]
-    if rows:
-        log.sudo().create(rows)
-        _logger.info("integration: endpoint %s: %d envelope(s) rejected", endpoint.code, len(rows))
+    if not refused:
+        return
+    rows = [_rejection_row(endpoint, envelopes[index], status, body) for index, status, body in refused]
+    try:
+        with mute_logger("odoo.sql_db"), env.cr.savepoint():
+            log.sudo().create(rows)
+    except RETRIED_BY_ODOO:
+        raise
+    except Exception:
+        # Sender text is made safe above; should a row still be refused, the rejections are
+        # kept without their details rather than failing the envelopes that were stored.
+        _logger.exception(
+            "integration: endpoint %s: rejection audit rows refused", text.for_log(endpoint.code)
+        )
+        bare = [(row, row["new_values"]) for row in rows]
+        log.sudo().create(
+            [dict(row, description=f"{new['status']} {new['error']}", new_values=None) for row, new in bare]
+        )
+    _logger.info("integration: endpoint %s: %d envelope(s) rejected", text.for_log(endpoint.code), len(rows))
+    if _logger.isEnabledFor(logging.DEBUG):
+        for index, status, body in refused:
+            envelope = envelopes[index] if isinstance(envelopes[index], dict) else {}
+            _logger.debug(
+                "integration: endpoint %s: envelope %d refused, %s %s "
+                "(idempotency key %s, correlation id %s)",
+                text.for_log(endpoint.code),
+                index,
+                status,
+                body.get("error"),
+                text.for_log(envelope.get("idempotency_key")),
+                text.for_log(envelope.get("correlation_id")),
+            )
 
 
 def _rejection_row(endpoint, envelope, status, body):
+    """An audit row of a refused envelope: at most ``text.LIMIT`` characters of any value it quotes."""
     envelope = envelope if isinstance(envelope, dict) else {}
     key = envelope.get("idempotency_key")
+    values = {
+        "status": status,
+        "error": body.get("error"),
+        "detail": body.get("detail"),
+        "errors": (body.get("errors") or [])[:AUDITED_ERRORS] or None,
+        "request_id": body.get("request_id"),
+    }
     return {
         "action": "rejected",
         "res_model": endpoint._name,
@@ -298,6 +377,6 @@ def _rejection_row(endpoint, envelope, status, body):
         "res_name": endpoint.display_name,
         "company_id": endpoint.company_id.id,
         "correlation_id": body["correlation_id"],
-        "description": f"{status} {body.get('error')} for idempotency key {key!r:.300}",
-        "new_values": {"status": status, "error": body.get("error"), "errors": body.get("errors")},
+        "description": f"{status} {body.get('error')} for idempotency key {text.quote(key)}",
+        "new_values": text.clean_json({k: v for k, v in values.items() if v is not None}, text.LIMIT),
     }

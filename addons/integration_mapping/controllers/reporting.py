@@ -1,7 +1,9 @@
 """Reporting, extension 1.1 of the API (read-only), and the same report's CSV download in Odoo.
 
-Thin, as the core API: authenticate, check the parameters and the
-permission, hand over to ``integration.trial.balance``, answer.
+Thin, as the core API: authenticate (the core's path: key, and the
+signature of the read where the endpoint asks for one), check the
+parameters and the permission, hand over to ``integration.trial.balance``,
+answer.
 """
 
 import re
@@ -11,9 +13,11 @@ from werkzeug.exceptions import BadRequest
 from odoo import fields, http
 from odoo.http import content_disposition, request
 
-from odoo.addons.integration_core.controllers.api import API, ApiError, IntegrationApi, api_route
+from odoo.addons.integration_core.controllers.api import IntegrationApi
+from odoo.addons.integration_core.controllers.common import API, ApiError, api_route
+from odoo.addons.integration_core.engine import text
 
-DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 FORMATS = ("json", "csv")
 
 
@@ -23,7 +27,7 @@ def _forbidden(detail):
 
 def _parse_date(value):
     """A ``YYYY-MM-DD`` date, or None."""
-    if not isinstance(value, str) or not DATE_RE.match(value):
+    if not isinstance(value, str) or not DATE_RE.fullmatch(value):
         return None
     try:
         return fields.Date.to_date(value)
@@ -44,7 +48,7 @@ def _csv_response(report_model, report):
 class IntegrationReportingApi(IntegrationApi):
     @api_route(f"{API}/reporting/trial-balance", "GET")
     def trial_balance(self, **params):
-        return self._guarded(self._trial_balance, params)
+        return self._trial_balance(params)
 
     def _trial_balance(self, params):
         endpoint = self._authenticate()
@@ -54,7 +58,7 @@ class IntegrationReportingApi(IntegrationApi):
         allowed = {company.entity_code: company for company in endpoint.company_ids if company.entity_code}
         company = allowed.get(entity)
         if not company:
-            raise _forbidden(f"this key may not read entity '{entity}'")
+            raise _forbidden(f"this key may not read entity {text.quote(entity)}")
         Report = self._env()["integration.trial.balance"]
         report = Report._compute(company, date_from, date_to)
         if output == "csv":
@@ -75,7 +79,8 @@ class IntegrationReportingApi(IntegrationApi):
             if not value:
                 errors.append({"path": f"$.{name}", "message": f"give {name} as YYYY-MM-DD"})
             elif not dates[name]:
-                errors.append({"path": f"$.{name}", "message": f"'{value}' is not a date as YYYY-MM-DD"})
+                message = f"{text.quote(value)} is not a date as YYYY-MM-DD"
+                errors.append({"path": f"$.{name}", "message": message})
         if dates["date_from"] and dates["date_to"] and dates["date_from"] > dates["date_to"]:
             errors.append({"path": "$.date_from", "message": "date_from is after date_to"})
         output = params.get("format") or "json"
