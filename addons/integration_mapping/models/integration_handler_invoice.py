@@ -1,9 +1,10 @@
 import re
-from decimal import Decimal
 
 from odoo import Command, api, fields, models
 
 from odoo.addons.integration_core.exceptions import BusinessError, TransientError
+
+from .integration_handler_move import decimals_of, exact_amount
 
 SALE_TYPES = ("out_invoice", "out_refund")
 
@@ -218,6 +219,7 @@ class IntegrationHandlerInvoice(models.AbstractModel):
             lines.append((line, account, taxes, analytic))
         if problems:
             raise BusinessError.from_errors(problems)
+        self._check_line_amounts(payload["lines"])
         self._check_journal_type(journal, move_type)
         self._check_lock_dates(company, date, journal, has_tax=any(taxes for _l, _a, taxes, _an in lines))
         vals = {
@@ -249,8 +251,9 @@ class IntegrationHandlerInvoice(models.AbstractModel):
         """One invoice line: Odoo computes its amounts and taxes from quantity, price and tax records."""
         vals = {
             "name": line.get("label") or False,
-            "quantity": float(Decimal(str(line.get("quantity", 1)))),
-            "price_unit": float(Decimal(str(line["price_unit"]))),
+            # Checked exact (_check_line_amounts): the float holds the same decimal.
+            "quantity": float(exact_amount(line.get("quantity", 1))),
+            "price_unit": float(exact_amount(line["price_unit"])),
             "account_id": account.id,
             "tax_ids": [Command.set(taxes.ids)],
         }
@@ -260,21 +263,52 @@ class IntegrationHandlerInvoice(models.AbstractModel):
         return vals
 
     @api.model
+    def _check_line_amounts(self, lines):
+        """Refuse (invalid_document, every line at once) a quantity or price Odoo would not keep as sent.
+
+        Odoo keeps unit prices unrounded but rounds quantities to the
+        database's "Product Unit" precision: a finer quantity would change
+        the invoice silently.
+        """
+        places = self.env["decimal.precision"].precision_get("Product Unit")
+        problems = []
+        for index, line in enumerate(lines):
+            where = self._line_name(index, line)
+            path = f"$.payload.lines[{index}]"
+            quantity = exact_amount(line.get("quantity", 1))
+            if exact_amount(line["price_unit"]) is None:
+                message = self.env._("%s: the unit price is not an amount the books can hold.", where)
+                problems.append(
+                    {"code": "invalid_document", "path": f"{path}.price_unit", "message": message}
+                )
+            if quantity is None:
+                message = self.env._("%s: the quantity is not an amount the books can hold.", where)
+                problems.append({"code": "invalid_document", "path": f"{path}.quantity", "message": message})
+            elif decimals_of(quantity) > places:
+                message = self.env._(
+                    "%(line)s: the quantity %(quantity)s has more decimals than quantities keep in this "
+                    "database (%(places)s); it was not rounded. Send it with at most %(places)s decimals, "
+                    "or have the Product Unit precision raised.",
+                    line=where,
+                    quantity=quantity,
+                    places=places,
+                )
+                problems.append({"code": "invalid_document", "path": f"{path}.quantity", "message": message})
+        if problems:
+            raise BusinessError.from_errors(problems)
+
+    @api.model
     def _default_journal(self, company, journal_type, journals):
         """The entity's first sales or purchase journal, looked up once per batch."""
-        if journal_type not in journals:
-            Journal = self.env["account.journal"]
-            journals[journal_type] = Journal.search(
-                [*Journal._check_company_domain(company), ("type", "=", journal_type)], limit=1
+        journal = self._first_journal(company, journal_type, journals)
+        if not journal:
+            raise BusinessError(
+                "unknown_reference",
+                self.env._("%(entity)s has no %(type)s journal.", entity=company.name, type=journal_type),
+                type="journal",
+                value=journal_type,
             )
-            if not journals[journal_type]:
-                raise BusinessError(
-                    "unknown_reference",
-                    self.env._("%(entity)s has no %(type)s journal.", entity=company.name, type=journal_type),
-                    type="journal",
-                    value=journal_type,
-                )
-        return journals[journal_type]
+        return journal
 
     @api.model
     def _check_journal_type(self, journal, move_type):

@@ -1,6 +1,28 @@
+from decimal import Decimal
+
 from odoo import api, models
 
+from odoo.addons.integration_core.engine import schemas
 from odoo.addons.integration_core.exceptions import BusinessError
+
+
+def exact_amount(value):
+    """A payload amount as the exact Decimal the sender wrote (absent: zero).
+
+    Numbers arrive as Decimal from the stored payload, strings as the sender
+    typed them; neither goes through float. None when the value is not an
+    amount the books hold exactly (a message stored before the schema said
+    so, say): the caller names the line.
+    """
+    if value is None or value == "":
+        return Decimal(0)
+    return None if schemas.amount_problem(value) else schemas.as_decimal(value)
+
+
+def decimals_of(amount):
+    """How many decimals an amount needs (``1.50`` needs 1, ``2.00`` none)."""
+    exponent = amount.normalize().as_tuple().exponent if amount else 0
+    return max(0, -exponent)
 
 
 class IntegrationHandlerMove(models.AbstractModel):
@@ -14,6 +36,25 @@ class IntegrationHandlerMove(models.AbstractModel):
     def _resolver(self, messages):
         """Translates the sender's codes into the entity's records (mapping tables hook in here)."""
         return self.env["integration.code.resolver"]._for_messages(messages)
+
+    @api.model
+    def _first_journal(self, company, journal_type, journals):
+        """The entity's first journal of a type in Odoo's order, as a new document in Odoo gets it.
+
+        Looked up once per batch (``journals`` is the batch's cache); empty when the entity has none.
+        """
+        key = (company.id, journal_type)
+        if key not in journals:
+            Journal = self.env["account.journal"]
+            journals[key] = Journal.search(
+                [*Journal._check_company_domain(company), ("type", "=", journal_type)], limit=1
+            )
+        return journals[key]
+
+    @api.model
+    def _line_name(self, index, line):
+        """A payload line as a finance user finds it in what the sender sent."""
+        return self.env._("Line %(number)s (account %(account)s)", number=index + 1, account=line["account"])
 
     @api.model
     def _analytic_distribution(self, analytic):
