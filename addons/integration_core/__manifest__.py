@@ -13,7 +13,9 @@
         "security/integration_security.xml",
         "security/ir.model.access.csv",
         "security/integration_queue_turn_security.xml",
+        "security/integration_monitoring_security.xml",
         "data/ir_cron.xml",
+        "data/integration_monitoring_data.xml",
         "views/res_company_views.xml",
         "views/integration_message_views.xml",
         "views/integration_exception_views.xml",
@@ -21,6 +23,8 @@
         "views/integration_flow_views.xml",
         "views/integration_audit_log_views.xml",
         "views/integration_dashboard_views.xml",
+        "views/integration_message_activity_views.xml",
+        "views/integration_alert_rule_views.xml",
         "views/menus.xml",
     ],
     "assets": {

@@ -12,4 +12,7 @@ from . import integration_message
 from . import integration_exception
 from . import integration_handler
 from . import integration_dashboard
+from . import integration_message_activity
+from . import integration_message_retention
+from . import integration_alert_rule
 from . import account_move

@@ -26,6 +26,9 @@ AUDIT_ACTIONS = [
     ("exception_assigned", "Exception assigned"),
     ("exception_resolved", "Exception resolved"),
     ("hold", "Hold changed"),
+    ("alert_raised", "Alert raised"),
+    ("alert_cleared", "Alert cleared"),
+    ("payload_purged", "Payloads removed (retention)"),
     ("other", "Other"),
 ]
 

@@ -56,6 +56,12 @@ class IntegrationFlow(models.Model):
     )
     max_attempts = fields.Integer(default=5, help="Attempts for passing faults before a message is dead.")
     retry_delay = fields.Integer(default=30, help="Seconds before the first retry; doubled each time.")
+    retention_days = fields.Integer(
+        "Keep Payloads (days)",
+        default=0,
+        help="Days after which the payload of a done message is removed (its hash, details, result and "
+        "audit trail stay). 0 keeps payloads for ever. Messages in exception or dead are never purged.",
+    )
     hold = fields.Boolean(
         help="Hold this flow: new messages are refused with 'on_hold' and queued ones wait."
     )
