@@ -25,8 +25,9 @@ MESSAGE_ID = re.compile(r"[0-9]{1,10}")
 MAX_MESSAGE_ID = 2**31 - 1
 # Batch item 'status' per single-envelope status.
 BATCH_STATUS = {202: "accepted", 200: "duplicate"}
-# The routes answering any path under /integration/v1 that no other route serves.
-CATCH_ALL = (API, f"{API}/", f"{API}/<path:rest>")
+# The routes answering any path under /integration/v1 that no other route serves (a doubled
+# slash included: werkzeug would otherwise answer it with an HTML redirect).
+CATCH_ALL = (API, f"{API}/", f"{API}/<path:rest>", f"{API}//<path:rest>")
 PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 

@@ -87,6 +87,7 @@ class TestHostileRequests(HostileCase):
             ("GET", ""),
             ("DELETE", "/bank/nothing"),
             ("GET", "/%00"),
+            ("GET", "//messages/1"),  # a base URL ending in '/': not an HTML redirect
         ]:
             with self.subTest(f"{method} {path}"):
                 response = self._send(method, path, raw=b"{}" if method == "POST" else None)
