@@ -38,8 +38,11 @@ class TestHostileRequests(HostileCase):
         self.assertFalse(self._stored_keys())
 
     def test_an_unknown_well_formed_key_is_looked_up_and_refused(self):
-        response = self._send("GET", "/messages/1", key="Bearer ik_thisKeyDoesNotExist0000000000")
+        """The counterpart of the test above: a key of the right shape is looked up, and says so."""
+        with self._log_lines() as records:
+            response = self._send("GET", "/messages/1", key="Bearer ik_thisKeyDoesNotExist0000000000")
         self.assertEqual(self._assert_answer(response, 401), {"error": "unauthorized"})
+        self.assertTrue([r for r in records if "refused API key" in r.getMessage()])
 
     def test_idempotency_key_query_with_control_characters_or_overlong_is_422(self):
         for query in ("%00", "abc%0A", "a%0D%0Ab", "%1B", "k" * 256):

@@ -6,6 +6,7 @@ query), the query exactly as sent.
 
 import hashlib
 import hmac
+import json
 import time
 
 from odoo.tests import tagged
@@ -108,6 +109,14 @@ class TestSignedReads(IntegrationHttpCase):
         }.items():
             with self.subTest(label):
                 self._assert_unauthorized(self._get(target, headers=headers))
+
+    def test_hostile_signature_headers_on_a_post_are_refused_too(self):
+        raw = json.dumps(self._envelope(key="post-hostile")).encode()
+        for timestamp in ("9" * 5000, "\xb2", "١٧٦٤٥٩٠٠٠٠".encode()):
+            headers = {**self._signed_headers(self.secret, raw), "X-Timestamp": timestamp}
+            response = self._post(self.key, None, raw=raw, headers=headers)
+            self._assert_unauthorized(response)
+        self.assertFalse(self._message(self.endpoint, "post-hostile"))
 
     def test_signature_not_required_reads_unsigned(self):
         self.endpoint.require_signature = False
