@@ -2,7 +2,7 @@
     "name": "Integration Demo Group",
     "summary": "Demo group of five entities (BE, US, UK, SG, PL) with their charts, "
     "currencies and rates, for trying the integration addons",
-    "version": "19.0.1.0.0",
+    "version": "19.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "Finance Integration Team",

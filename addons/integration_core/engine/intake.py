@@ -363,8 +363,15 @@ def _rejection_row(endpoint, envelope, status, body):
     """An audit row of a refused envelope: at most ``text.LIMIT`` characters of any value it quotes."""
     envelope = envelope if isinstance(envelope, dict) else {}
     key = envelope.get("idempotency_key")
+    # What the sender named, for the Rejected Requests list (text only: anything else was refused).
+    named = {
+        name: envelope[name]
+        for name in ("idempotency_key", "entity", "flow")
+        if isinstance(envelope.get(name), str)
+    }
     values = {
         "status": status,
+        **named,
         "error": body.get("error"),
         "detail": body.get("detail"),
         "errors": (body.get("errors") or [])[:AUDITED_ERRORS] or None,

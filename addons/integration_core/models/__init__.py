@@ -10,9 +10,14 @@ from . import integration_api_key
 from . import integration_signing_secret
 from . import integration_message
 from . import integration_exception
+from . import integration_exception_occurrence
+from . import integration_message_readable
+from . import integration_rejected_request
 from . import integration_handler
 from . import integration_dashboard
 from . import integration_message_activity
 from . import integration_message_retention
 from . import integration_alert_rule
 from . import account_move
+from . import account_account
+from . import account_journal

@@ -22,3 +22,16 @@ class AccountMove(models.Model):
             return super()._post(soft=soft)
         self.check_access("write")
         return super(AccountMove, self.sudo())._post(soft=soft).with_env(self.env)
+
+    def action_open_integration_message(self):
+        """Back to the message that made this entry: its payload, history and audit trail."""
+        self.ensure_one()
+        self.integration_message_id.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.integration_message_id.display_name,
+            "res_model": "integration.message",
+            "res_id": self.integration_message_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }

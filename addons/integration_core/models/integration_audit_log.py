@@ -1,7 +1,7 @@
 import json
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 
 from ..engine import text
 
@@ -53,8 +53,42 @@ class IntegrationAuditLog(models.Model):
     description = fields.Text(readonly=True)
     old_values = fields.Json(readonly=True)
     new_values = fields.Json(readonly=True)
+    res_model_name = fields.Char("Record Type", compute="_compute_res_model_name")
 
     _record_idx = models.Index("(res_model, res_id)")
+    # The Rejected Requests list reads these rows only, newest first, among all the log's rows.
+    _rejected_idx = models.Index("(id) WHERE action = 'rejected'")
+
+    @api.depends("action", "res_name")
+    def _compute_display_name(self):
+        labels = dict(self._fields["action"]._description_selection(self.env))
+        for row in self:
+            row.display_name = " · ".join(part for part in (labels.get(row.action), row.res_name) if part)
+
+    @api.depends("res_model")
+    def _compute_res_model_name(self):
+        IrModel = self.env["ir.model"].sudo()
+        for row in self:
+            known = row.res_model and row.res_model in self.env
+            row.res_model_name = IrModel._get(row.res_model).name if known else row.res_model
+
+    def action_open_record(self):
+        """The record the row is about, for whoever may read it."""
+        self.ensure_one()
+        if not self.res_model or self.res_model not in self.env or not self.res_id:
+            return False
+        record = self.env[self.res_model].browse(self.res_id).exists()
+        if not record:
+            raise UserError(self.env._("%s no longer exists.", self.res_name or self.res_model_name))
+        record.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.res_name,
+            "res_model": self.res_model,
+            "res_id": self.res_id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -101,7 +135,7 @@ class IntegrationAuditLog(models.Model):
             [action] * count,
             [messages._name] * count,
             messages.ids,
-            [text.clean(f"{m.flow_id.code}/{m.idempotency_key}", 255) for m in messages],
+            [text.clean(m.display_name, 255) for m in messages],
             [m.company_id.id for m in messages],
             messages.ids,
             [m.correlation_id for m in messages],
