@@ -96,7 +96,7 @@ class IntegrationMessage(models.Model):
     # (benchmarks/bench_dashboard.py, README).
     _received_idx = models.Index("(create_date)")
 
-    @api.depends("flow_id", "idempotency_key")
+    @api.depends("flow_id.name", "idempotency_key")
     def _compute_display_name(self):
         for message in self:
             message.display_name = f"{message.flow_id.name or ''} · {message.idempotency_key or message.id}"
