@@ -211,9 +211,7 @@ def _apply_outcomes(env, messages, outcomes, flow):
         except Exception as error:  # noqa: BLE001 - contained to this message, see _set_aside
             _set_aside(env, message, error, now)
     if done:
-        done.exception_ids.filtered(lambda e: e.state == "open").write(
-            {"state": "resolved", "resolution_note": "Processed successfully.", "resolved_at": now}
-        )
+        env["integration.exception"]._resolve_by_success(done, now)
         env["integration.audit.log"]._log_messages("processed", done, description="processed")
 
 
