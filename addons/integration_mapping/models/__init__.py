@@ -4,6 +4,8 @@ from . import integration_group_account_map
 from . import integration_trial_balance
 from . import integration_mapping_table
 from . import integration_mapping_version
+from . import integration_mapping_version_review
+from . import integration_mapping_impact
 from . import integration_mapping_line
 from . import integration_code_resolver
 from . import integration_handler_move

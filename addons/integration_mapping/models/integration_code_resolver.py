@@ -2,7 +2,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-from .integration_mapping_table import TARGET_FIELDS
+from .integration_mapping_table import MUST_MAP, TARGET_FIELDS
 
 # What a finance user reads for each kind of code.
 KIND_LABELS = {
@@ -32,13 +32,22 @@ KIND_MODELS = {
 NO_START, NO_END = fields.Date.to_date("0001-01-01"), fields.Date.to_date("9999-12-31")
 
 
-def is_table_gap(error):
-    """True for a missing mapping that a table in force lacks (it carries the date it was looked up for).
+# Kinds a sender's code is translated for by an endpoint's mapping table ("Add mapping" drafts one).
+MAPPABLE_KINDS = frozenset(TARGET_FIELDS) - {"group_account"}
 
-    Only those are fixed by "Add mapping" and released by an approval; a code
-    read as the entity's own that does not exist carries no date.
+
+def is_table_gap(error):
+    """True for a sender's code that a mapping of the endpoint could translate.
+
+    Every ``missing_mapping`` or ``unknown_reference`` of a mappable kind
+    naming a code: whether a table in force lacks it or the entity has no
+    such code of its own, "Add mapping" fixes it and an approval releases it.
     """
-    return error.get("code") == "missing_mapping" and bool(error.get("type")) and bool(error.get("date"))
+    return (
+        error.get("code") in ("missing_mapping", "unknown_reference")
+        and error.get("type") in MAPPABLE_KINDS
+        and bool(error.get("value"))
+    )
 
 
 class CodeResolver:
@@ -48,7 +57,12 @@ class CodeResolver:
     each table, the approved version in force (latest effective date, then
     latest approval); the entity's own table is read before the endpoint's
     shared one, code by code; where no table of the kind is in force, the
-    sender's code is read as the entity's own Odoo code.
+    sender's code is read as the entity's own Odoo code. A code no table in
+    force maps is read as the entity's own too, unless one of those versions
+    says codes must be mapped.
+
+    ``pending``: a version not approved yet, read as if approved now (the
+    latest approval), to preview what approving it would change.
 
     Problems are collected, not raised, so that one exception can list
     every unknown code of a message at once.
@@ -61,15 +75,17 @@ class CodeResolver:
     ``resolve`` is a dictionary lookup.
     """
 
-    def __init__(self, env, company, endpoint):
+    def __init__(self, env, company, endpoint, pending=None):
         self.env = env
         self.company = company
         self.endpoint = endpoint
+        self.pending = pending
         self._cache = {}  # (kind, code, dimension, date) -> (record, problem or None)
         self._tables = {}  # own codes: kind -> {code: record}
-        self._versions = {}  # (kind, dimension) -> [[(effective_date, version_id), ...] per table]
+        # (kind, dimension) -> [[(effective_date, version_id, unmapped_policy), ...] per table]
+        self._versions = {}
         self._lines = {}  # version_id -> {code: [(date_from, date_to, record_id), ...]}
-        self._chains = {}  # (kind, dimension, date) -> line indexes of the versions in force
+        self._chains = {}  # (kind, dimension, date) -> ((line index, policy) of each version in force)
 
     def resolve(self, kind, code, problems, date=None, dimension=None):
         key = (kind, code, dimension, date)
@@ -89,16 +105,17 @@ class CodeResolver:
             record = self._partner_link(code)
         if record:
             return record, None
-        if chain:  # a table governs this kind here: a code it lacks is missing, not the entity's own
-            return self._empty(kind), self._missing(kind, code, dimension, date)
+        if any(policy == MUST_MAP for _lines, policy in chain):
+            # A table says its codes must be mapped: a code it lacks is missing, not the entity's own.
+            return self._empty(kind), self._missing(kind, code, dimension, date, governed=True)
         record = self._own_code(kind, code, dimension)
         if record:
             return record, None
         # The contract: an unknown partner is an unknown reference; any other code has no mapping.
         problem = (
-            self._unknown(kind, code, dimension)
+            self._unknown(kind, code, dimension, date)
             if kind == "partner"
-            else self._missing(kind, code, dimension)
+            else self._missing(kind, code, dimension, date, tables=bool(chain))
         )
         return record, problem
 
@@ -109,45 +126,48 @@ class CodeResolver:
     def _entity(self):
         return f"{self.company.name} ({self.company.entity_code})"
 
-    def _unknown(self, kind, code, dimension):
+    def _unknown(self, kind, code, dimension, date):
         """A partner that neither a table, a partner link nor the entity knows."""
-        return {
-            "code": "unknown_reference",
-            "type": kind,
-            "value": code,
-            "message": f"No {KIND_LABELS.get(kind, kind)} '{code}' exists in {self._entity()}.",
-        }
+        message = (
+            f"No {KIND_LABELS.get(kind, kind)} '{code}' exists in {self._entity()}: create it, or map "
+            f"{self.endpoint.code}'s code to an existing one with Add mapping."
+        )
+        return self._problem("unknown_reference", kind, code, dimension, date, message)
 
-    def _missing(self, kind, code, dimension, date=None):
+    def _missing(self, kind, code, dimension, date, governed=False, tables=False):
         """A sender's code with no mapping (the contract's ``missing_mapping``).
 
-        With ``date``, a table in force lacks the code: the problem carries the
-        date, so that "Add mapping" and the approval find it again. Without,
-        no table governs the kind and the entity has no such code of its own:
-        it is fixed in the entity's records (or by a first table of the kind,
-        a decision of its own), not by "Add mapping".
+        Every problem carries the document's date it was looked up for, so
+        that "Add mapping" drafts a version applying from then and an
+        approval finds the messages it releases.
         """
         label = KIND_LABELS.get(kind, kind)
-        if date:
+        entity = self.company.entity_code or self.company.name
+        if governed:
             where = f" (dimension '{dimension}')" if dimension and kind == "analytic" else ""
             message = (
-                f"The {label} code '{code}'{where} sent by {self.endpoint.name} ({self.endpoint.code}) has no "
-                f"mapping for {self._entity()} on {date}: add it to the {label} mapping of "
+                f"The {label} code '{code}'{where} sent by {self.endpoint.name} ({self.endpoint.code}) "
+                f"has no mapping for {self._entity()} on {date}: add it to the {label} mapping of "
                 f"{self.endpoint.code} and have the new version approved."
             )
         else:
             where = ""
             if dimension:
                 where = f" for {dimension} use" if kind == "tax" else f" for dimension '{dimension}'"
-            message = (
-                f"No {label} '{code}'{where} exists in {self._entity()}, and no {label} mapping of "
-                f"{self.endpoint.code} applies there: create it in "
-                f"{self.company.entity_code or self.company.name}, or have {self.endpoint.code}'s codes "
-                f"translated by an approved {label} mapping."
+            mapping = (
+                f"the {label} mapping of {self.endpoint.code} in force on {date} does not map it"
+                if tables
+                else f"no {label} mapping of {self.endpoint.code} applies there"
             )
-        problem = {"code": "missing_mapping", "type": kind, "value": code, "message": message}
-        if date:
-            problem["date"] = str(date)
+            message = (
+                f"No {label} '{code}'{where} exists in {self._entity()}, and {mapping}: create it in "
+                f"{entity}, or map it with Add mapping and have the version approved."
+            )
+        return self._problem("missing_mapping", kind, code, dimension, date, message)
+
+    @staticmethod
+    def _problem(error_code, kind, code, dimension, date, message):
+        problem = {"code": error_code, "type": kind, "value": code, "message": message, "date": str(date)}
         if dimension:
             problem["dimension"] = dimension
         return problem
@@ -156,7 +176,7 @@ class CodeResolver:
     def _from_tables(self, kind, chain, code, dimension, date):
         """The record of the first table (entity's own, then shared) mapping ``code`` on ``date``."""
         Model = self._empty(kind)
-        for lines in chain:
+        for lines, _policy in chain:
             ids = [rid for start, end, rid in lines.get(code, ()) if start <= date <= end]
             if kind == "tax" and dimension and ids:
                 # One code may name a sales and a purchase tax: keep the one for this use.
@@ -166,7 +186,7 @@ class CodeResolver:
         return Model
 
     def _chain(self, kind, dimension, date):
-        """Lines of the version in force on ``date`` in each table of the kind, own table first.
+        """(lines, policy) of the version in force on ``date`` in each table of the kind, own table first.
 
         Empty when no table of the kind is in force for the entity on that date.
         """
@@ -174,12 +194,12 @@ class CodeResolver:
         key = (kind, dimension, date)
         if key not in self._chains:
             picks = [
-                next((vid for effective, vid in versions if effective <= date), None)
+                next(((vid, policy) for effective, vid, policy in versions if effective <= date), None)
                 for versions in self._table_versions(kind, dimension)
             ]
-            picks = [vid for vid in picks if vid]
-            self._load_lines(kind, [vid for vid in picks if vid not in self._lines])
-            self._chains[key] = tuple(self._lines[vid] for vid in picks)
+            picks = [pick for pick in picks if pick]
+            self._load_lines(kind, [vid for vid, _policy in picks if vid not in self._lines])
+            self._chains[key] = tuple((self._lines[vid], policy) for vid, policy in picks)
         return self._chains[key]
 
     def _table_versions(self, kind, dimension):
@@ -204,18 +224,44 @@ class CodeResolver:
                 .sudo()
                 .search_fetch(
                     domain,
-                    ["table_id", "effective_date", "approved_at"],
+                    ["table_id", "effective_date", "approved_at", "unmapped_policy"],
                     order="effective_date desc, approved_at desc, id desc",
                 )
             )
             per_table = defaultdict(list)
             for version in versions:
-                per_table[version.table_id].append((version.effective_date, version.id))
+                per_table[version.table_id].append(
+                    (version.effective_date, version.id, version.unmapped_policy)
+                )
+            if self._pending_serves(kind, dimension):
+                self._insert_pending(per_table)
             ranked = sorted(
                 per_table, key=lambda table: (not table.company_id, not table.endpoint_id, table.id)
             )
             self._versions[key] = [per_table[table] for table in ranked]
         return self._versions[key]
+
+    def _pending_serves(self, kind, dimension):
+        """Whether the version previewed belongs to a table consulted for this kind here."""
+        table = self.pending.sudo().table_id if self.pending else None
+        if not table or table.mapping_type != kind:
+            return False
+        if kind == "analytic" and table.dimension != dimension:
+            return False
+        if kind == "group_account":
+            return table.company_id == self.company and table.endpoint_id.id in (self.endpoint.id, False)
+        return table.endpoint_id.id == self.endpoint.id and table.company_id.id in (self.company.id, False)
+
+    def _insert_pending(self, per_table):
+        """Place the previewed version as its approval would: before every version not later than it."""
+        pending = self.pending.sudo()
+        versions = per_table[pending.table_id]
+        entry = (pending.effective_date, pending.id, pending.unmapped_policy)
+        position = next(
+            (index for index, (effective, _vid, _policy) in enumerate(versions) if effective <= entry[0]),
+            len(versions),
+        )
+        versions.insert(position, entry)
 
     def _load_lines(self, kind, version_ids):
         """Every line of these versions, in one query."""
@@ -318,6 +364,9 @@ class IntegrationCodeResolver(models.AbstractModel):
     _description = "Integration Code Resolver"
 
     @api.model
-    def _for_messages(self, messages):
-        """A resolver for a batch of one endpoint and entity; it lives as long as the batch."""
-        return CodeResolver(self.env, messages[:1].company_id, messages[:1].endpoint_id)
+    def _for_messages(self, messages, pending=None):
+        """A resolver for a batch of one endpoint and entity; it lives as long as the batch.
+
+        ``pending``: a mapping version read as if approved now (impact preview).
+        """
+        return CodeResolver(self.env, messages[:1].company_id, messages[:1].endpoint_id, pending=pending)

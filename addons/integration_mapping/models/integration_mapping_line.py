@@ -53,6 +53,14 @@ class IntegrationMappingLine(models.Model):
         fname = TARGET_FIELDS.get(self.version_id.mapping_type)
         return self[fname] if fname else self.browse()
 
+    def _valid_on(self, date):
+        """The lines mapping their code to a record on ``date``."""
+        return self.filtered(
+            lambda line: line._target()
+            and (not line.date_from or line.date_from <= date)
+            and (not line.date_to or date <= line.date_to)
+        )
+
     def _label(self, record):
         """A record as a finance user names it: an account by its code in the entity."""
         if record._name != "account.account":

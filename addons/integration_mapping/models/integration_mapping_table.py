@@ -24,8 +24,18 @@ TARGET_FIELDS = {
     "group_account": "group_account_id",
 }
 
+# What a table does with a code it lacks: the words a finance user reads.
+MUST_MAP = "must_map"
+OWN_CODE = "own_code"
+UNMAPPED_POLICIES = [
+    (MUST_MAP, "Must be mapped: a code the table lacks stops the document"),
+    (OWN_CODE, "Read as the entity's own code: the table only translates the codes it lists"),
+]
+
 # Fields that decide which documents a table translates: frozen once a version was submitted.
 KEY_FIELDS = frozenset({"endpoint_id", "company_id", "mapping_type", "dimension", "analytic_plan_id"})
+# Changed by approving a version once one was submitted: it decides which codes pass.
+POLICY_FIELDS = frozenset({"unmapped_policy"})
 
 
 class IntegrationMappingTable(models.Model):
@@ -64,6 +74,17 @@ class IntegrationMappingTable(models.Model):
         ondelete="restrict",
         help="The plan the dimension's analytic accounts belong to.",
     )
+    unmapped_policy = fields.Selection(
+        UNMAPPED_POLICIES,
+        string="Codes Not in the Table",
+        required=True,
+        default=MUST_MAP,
+        help="What a code the table lacks means: the document stops until the code is mapped, or the "
+        "code is read as the entity's own code (the table only translates the codes it lists). Each "
+        "version carries this rule; here, the one of the latest approved version. Once a version was "
+        "submitted it changes only by approving a version.",
+    )
+    policy_locked = fields.Boolean(compute="_compute_policy_locked")
     version_ids = fields.One2many("integration.mapping.version", "table_id", string="Versions")
     version_count = fields.Integer(compute="_compute_version_count")
     current_version_id = fields.Many2one(
@@ -86,6 +107,11 @@ class IntegrationMappingTable(models.Model):
                 kind = f"{kind} ({table.dimension})"
             scope = table.company_id.entity_code or self.env._("all entities")
             table.display_name = " · ".join(filter(None, [table.endpoint_id.code, scope, kind]))
+
+    @api.depends("version_ids.state")
+    def _compute_policy_locked(self):
+        for table in self:
+            table.policy_locked = any(v.state in ("submitted", "approved") for v in table.version_ids)
 
     def _compute_version_count(self):
         for table in self:
@@ -133,22 +159,33 @@ class IntegrationMappingTable(models.Model):
         ).sorted(lambda v: (v.effective_date, v.approved_at, v.id), reverse=True)
         return versions[:1]
 
-    def _draft_with_codes(self, codes, date):
-        """A draft version holding every line in force on ``date`` plus one empty line per new code.
+    def _drafts_with_codes(self, codes, dates):
+        """Draft versions adding ``codes`` for documents of ``dates``: one per version they fall under.
 
-        Approval replaces the whole content of the version it follows, so the
-        draft starts from a copy of it; its effective date is that version's
-        (a correction of it), or ``date`` when the table has none yet.
+        Approval replaces the whole content of the version it follows, so a
+        draft starts from a copy of it, with its rule for the codes it lacks,
+        and its effective date (a correction of it). Documents dated before
+        any version get a draft effective from the earliest of them, whose
+        codes not listed stay the entity's own as they were until then.
         """
         self.ensure_one()
-        base = self._version_at(date)
-        effective = base.effective_date if base else date
+        by_base = {}
+        for date in sorted(set(dates)):
+            by_base.setdefault(self._version_at(date), date)
+        drafts = self.env["integration.mapping.version"]
+        for base, earliest in by_base.items():
+            drafts |= self._draft_after(base, earliest, codes)
+        return drafts
+
+    def _draft_after(self, base, earliest, codes):
+        effective = base.effective_date if base else earliest
         draft = self.version_ids.filtered(lambda v: v.state == "draft" and v.effective_date == effective)[:1]
         if not draft:
             draft = self.env["integration.mapping.version"].create(
                 {
                     "table_id": self.id,
                     "effective_date": effective,
+                    "unmapped_policy": base.unmapped_policy if base else OWN_CODE,
                     "line_ids": [Command.create(vals) for vals in base.line_ids._copy_vals()],
                 }
             )
@@ -160,7 +197,12 @@ class IntegrationMappingTable(models.Model):
 
     @api.model
     def _for_missing(self, endpoint, company, kind, dimension, date):
-        """The table a missing code belongs in: the one consulted (entity's own first), else a new one."""
+        """The table a missing code belongs in: the one consulted (entity's own first), else a new one.
+
+        A new table is the entity's own and reads the codes it lacks as the
+        entity's own codes: mapping one unknown code changes nothing for the
+        others.
+        """
         domain = [("endpoint_id", "=", endpoint.id), ("mapping_type", "=", kind)]
         if kind == "analytic":
             domain.append(("dimension", "=", dimension))
@@ -175,21 +217,40 @@ class IntegrationMappingTable(models.Model):
                 "company_id": company.id,
                 "mapping_type": kind,
                 "dimension": dimension if kind == "analytic" else False,
+                "unmapped_policy": OWN_CODE,
             }
         )
 
     # ---------------------------------------------------------------- guards
     def write(self, vals):
-        if KEY_FIELDS & vals.keys() and self.version_ids.filtered(
-            lambda v: v.state in ("submitted", "approved")
-        ):
+        used = self.version_ids.filtered(lambda v: v.state in ("submitted", "approved"))
+        if KEY_FIELDS & vals.keys() and used:
             raise UserError(
                 self.env._(
                     "The endpoint, entity, type and dimension of a table with submitted or approved "
                     "versions cannot change: they decide which documents its versions translated."
                 )
             )
+        if POLICY_FIELDS & vals.keys() and used.table_id.filtered(
+            lambda t: t.unmapped_policy != vals["unmapped_policy"]
+        ):
+            raise UserError(
+                self.env._(
+                    "What a table does with the codes it lacks changes through a new version, approved "
+                    "by a second person: set it on the version."
+                )
+            )
         return super().write(vals)
+
+    def _follow_latest_version(self):
+        """Show the rule of the latest approved version (the write guard refuses it to anyone else)."""
+        for table in self:
+            latest = table.version_ids.filtered(lambda v: v.state == "approved").sorted(
+                lambda v: (v.effective_date, v.approved_at, v.id), reverse=True
+            )[:1]
+            if latest and table.unmapped_policy != latest.unmapped_policy:
+                vals = {"unmapped_policy": latest.unmapped_policy}
+                super(IntegrationMappingTable, table.sudo()).write(vals)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
@@ -210,6 +271,7 @@ class IntegrationMappingTable(models.Model):
             {
                 "table_id": self.id,
                 "effective_date": today,
+                "unmapped_policy": base.unmapped_policy or self.unmapped_policy,
                 "line_ids": [Command.create(vals) for vals in base.line_ids._copy_vals()],
             }
         )

@@ -4,6 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from .integration_code_resolver import is_table_gap
+from .integration_mapping_table import UNMAPPED_POLICIES
 
 VERSION_STATES = [
     ("draft", "Draft"),
@@ -25,7 +26,7 @@ WORKFLOW_FIELDS = frozenset(
     }
 )
 # The content a reviewer approves: editable in draft only.
-CONTENT_FIELDS = frozenset({"table_id", "effective_date", "line_ids", "note"})
+CONTENT_FIELDS = frozenset({"table_id", "effective_date", "line_ids", "note", "unmapped_policy"})
 
 
 class IntegrationMappingVersion(models.Model):
@@ -36,7 +37,7 @@ class IntegrationMappingVersion(models.Model):
     """
 
     _name = "integration.mapping.version"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Integration Mapping Version"
     _order = "table_id, effective_date desc, approved_at desc, id desc"
 
@@ -53,6 +54,18 @@ class IntegrationMappingVersion(models.Model):
         "the message arrived), until a version with a later effective date.",
     )
     note = fields.Text(string="Reason", help="Why this version: what a reviewer should know.")
+    unmapped_policy = fields.Selection(
+        UNMAPPED_POLICIES,
+        string="Codes Not in the Table",
+        compute="_compute_unmapped_policy",
+        store=True,
+        readonly=False,
+        precompute=True,
+        required=True,
+        tracking=True,
+        help="While this version applies, what a code it does not list means: the document stops "
+        "until the code is mapped, or the code is read as the entity's own code.",
+    )
     state = fields.Selection(
         VERSION_STATES, required=True, default="draft", readonly=True, copy=False, index=True, tracking=True
     )
@@ -83,6 +96,13 @@ class IntegrationMappingVersion(models.Model):
     def _compute_display_name(self):
         for version in self:
             version.display_name = f"{version.table_id.display_name} v{version.number or '?'}"
+
+    @api.depends("table_id")
+    def _compute_unmapped_policy(self):
+        """The table's rule, kept by every version until one approved says otherwise."""
+        for version in self:
+            if not version.unmapped_policy or version.state == "draft":
+                version.unmapped_policy = version.table_id.unmapped_policy or version.unmapped_policy
 
     @api.depends("line_ids")
     def _compute_line_count(self):
@@ -189,6 +209,7 @@ class IntegrationMappingVersion(models.Model):
         self._check_may_approve()
         for version in self.sorted(lambda v: (v.effective_date, v.id)):
             version._approve()
+        return True
 
     def _check_may_approve(self):
         """Four eyes: an Integration Manager who neither drafted nor changed the version."""
@@ -210,14 +231,21 @@ class IntegrationMappingVersion(models.Model):
         self.ensure_one()
         previous = self._previous_approved()
         old_values, new_values, summary = self.line_ids._diff(previous.line_ids)
+        if previous.unmapped_policy != self.unmapped_policy:
+            policies = dict(self._fields["unmapped_policy"]._description_selection(self.env))
+            old_values["codes_not_in_table"] = policies.get(previous.unmapped_policy)
+            new_values["codes_not_in_table"] = policies[self.unmapped_policy]
         self._workflow_write(
             {"state": "approved", "approved_by": self.env.uid, "approved_at": fields.Datetime.now()}
         )
+        self.table_id._follow_latest_version()
         base = previous.display_name if previous else self.env._("no earlier version")
+        # What the approver confirmed about the impact, when anything broke (see action_approve).
+        confirmed = self.env.context.get("mapping_approval_notes", {}).get(self.id, "")
         self.env["integration.audit.log"]._log(
             "mapping_approved",
             self,
-            description=f"approved, effective {self.effective_date}, against {base}: {summary}",
+            description=f"approved, effective {self.effective_date}, against {base}: {summary}{confirmed}",
             old_values={"version": previous.display_name or None, **old_values},
             new_values={"version": self.display_name, **new_values},
         )
@@ -266,12 +294,13 @@ class IntegrationMappingVersion(models.Model):
 
     # -------------------------------------------------- messages it releases
     def _release_waiting_messages(self):
-        """Retry the messages waiting on codes this approval now maps, as they would be by hand."""
+        """Retry the messages waiting on codes this approval now maps, as they would be by hand.
+
+        Only those whose every code now resolves: a retry failing again helps no one.
+        """
         self.ensure_one()
-        waiting = self._waiting_messages()
-        ready = waiting.browse()
-        for company, messages in waiting.grouped("company_id").items():
-            ready |= self._mapped_now(company, messages)
+        Impact = self.env["integration.mapping.impact"]
+        ready, _still_waiting = Impact._releasable(Impact._waiting_messages(self))
         if not ready:
             return ready
         ready.sudo().action_retry()
@@ -283,67 +312,24 @@ class IntegrationMappingVersion(models.Model):
         )
         return ready
 
-    def _waiting_messages(self):
-        """Messages in exception for this table's endpoint and entities with a missing code it maps."""
-        table = self.table_id
-        if not table.endpoint_id:
-            return self.env["integration.message"]
-        codes = set(self.line_ids.mapped("external_code"))
-        messages = (
-            self.env["integration.message"]
-            .sudo()
-            .search(
-                [
-                    ("state", "=", "exception"),
-                    ("endpoint_id", "=", table.endpoint_id.id),
-                    ("company_id", "in", table._entities().ids),
-                ]
-            )
-        )
-        return messages.filtered(lambda m: any(self._covers(error, codes) for error in _missing_errors(m)))
-
-    def _covers(self, error, codes):
-        table = self.table_id
-        return (
-            error.get("type") == table.mapping_type
-            and error.get("value") in codes
-            and (table.mapping_type != "analytic" or error.get("dimension") == table.dimension)
-        )
-
-    def _mapped_now(self, company, messages):
-        """The messages of one entity whose every missing code now resolves (else a retry fails again)."""
-        resolver = self.env["integration.code.resolver"].sudo().with_company(company)._for_messages(messages)
-        ready = messages.browse()
-        for message in messages:
-            problems = []
-            for error in _missing_errors(message):
-                resolver.resolve(
-                    error["type"],
-                    error["value"],
-                    problems,
-                    date=fields.Date.to_date(error.get("date")),
-                    dimension=error.get("dimension"),
-                )
-            if not problems:
-                ready |= message
-        return ready
-
     @api.model
     def _drafts_for_missing(self, message):
-        """Draft versions pre-filled with a message's missing codes, one per table concerned."""
+        """Draft versions pre-filled with a message's missing codes, one per table concerned.
+
+        Each applies from the earliest document date among the messages
+        waiting on those codes, so that its approval releases them all.
+        """
         groups = defaultdict(list)
         for error in filter(is_table_gap, message.errors or []):
             dimension = error.get("dimension") if error["type"] == "analytic" else False
             groups[(error["type"], dimension)].append(error)
         Table = self.env["integration.mapping.table"]
+        Impact = self.env["integration.mapping.impact"]
         versions = self.browse()
         for (kind, dimension), errors in groups.items():
-            date = min(fields.Date.to_date(e["date"]) for e in errors)
-            table = Table._for_missing(message.endpoint_id, message.company_id, kind, dimension, date)
-            versions |= table._draft_with_codes([e["value"] for e in errors], date)
+            dates = [Impact._error_date(message, error) for error in errors]
+            table = Table._for_missing(message.endpoint_id, message.company_id, kind, dimension, min(dates))
+            codes = [error["value"] for error in errors]
+            dates += Impact._waiting_dates(table, codes)
+            versions |= table._drafts_with_codes(codes, dates)
         return versions
-
-
-def _missing_errors(message):
-    """Every missing code of a message, whether a table lacks it or it was read as the entity's own."""
-    return [e for e in message.errors or [] if e.get("code") == "missing_mapping" and e.get("type")]

@@ -82,8 +82,8 @@ class TestJournalEntryFlow(IntegrationCase):
         values = sorted((e["type"], e["value"]) for e in message.errors)
         self.assertEqual(values, [("account", "999991"), ("account", "999992"), ("journal", "NOPE")])
         self.assertEqual({e["code"] for e in message.errors}, {"missing_mapping"})
-        # No table governs these kinds here: the fix is in the chart, not "Add mapping" on a table.
-        self.assertFalse(message.exception_ids.has_missing_mapping)
+        # No table governs these kinds here: the chart or "Add mapping" fixes them (issue 11).
+        self.assertTrue(message.exception_ids.has_missing_mapping)
         self.assertEqual(len(message.exception_ids), 1)
         self.assertIn("999992", message.exception_ids.explanation)
         self.assertFalse(self.Move.search([("integration_message_id", "=", message.id)]))
