@@ -62,6 +62,7 @@ class IntegrationMappingVersion(models.Model):
         readonly=False,
         precompute=True,
         required=True,
+        copy=True,
         tracking=True,
         help="While this version applies, what a code it does not list means: the document stops "
         "until the code is mapped, or the code is read as the entity's own code.",
