@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from odoo import http
 from odoo.http import request
 
-from ..engine import jsondoc
+from ..engine import intake, jsondoc
 from .common import API, ApiController, ApiError, api_route, invalid
 
 __all__ = ["API", "ApiError", "IntegrationApi", "api_route"]
@@ -61,12 +61,19 @@ class IntegrationApi(ApiController):
     # ------------------------------------------------------------ messages
     def _post_messages(self):
         endpoint = self._authenticate()
-        document = self._parse(self._read_body(endpoint))
+        try:
+            document = self._parse(self._read_body(endpoint))
+            envelopes = document.get("messages")
+            if "messages" in document and (
+                not isinstance(envelopes, list) or not envelopes or len(envelopes) > MAX_BATCH
+            ):
+                raise invalid("$.messages", f"a batch is a list of 1 to {MAX_BATCH} envelopes")
+        except ApiError as error:
+            # The sender is known: its refused request shows among the rejected requests too.
+            intake.audit_refused_request(self._env(), endpoint, error.status, error.body)
+            raise
         Message = self._env()["integration.message"]
         if "messages" in document:
-            envelopes = document["messages"]
-            if not isinstance(envelopes, list) or not envelopes or len(envelopes) > MAX_BATCH:
-                raise invalid("$.messages", f"a batch is a list of 1 to {MAX_BATCH} envelopes")
             outcomes = Message._api_receive(endpoint, envelopes)
             return self._respond(200, {"results": [self._batch_item(outcome) for outcome in outcomes]})
         status, body, headers = Message._api_receive(endpoint, [document])[0]

@@ -359,6 +359,14 @@ def _audit(env, endpoint, envelopes, outcomes, stored):
             )
 
 
+def audit_refused_request(env, endpoint, status, body):
+    """An audit row for a whole request refused after its key was recognised (400, 401 on a bad
+    signature, 413, 415, 422 on the batch's shape), so it shows among the rejected requests too."""
+    body = dict(body, correlation_id=body.get("correlation_id") or str(uuid.uuid4()))
+    with mute_logger("odoo.sql_db"), env.cr.savepoint():
+        env["integration.audit.log"].sudo().create([_rejection_row(endpoint, {}, status, body)])
+
+
 def _rejection_row(endpoint, envelope, status, body):
     """An audit row of a refused envelope: at most ``text.LIMIT`` characters of any value it quotes."""
     envelope = envelope if isinstance(envelope, dict) else {}

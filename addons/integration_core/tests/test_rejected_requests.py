@@ -49,6 +49,22 @@ class TestRejectedRequests(IntegrationHttpCase):
             self.Rejected.with_user(self.finance).search([("correlation_id", "=", "corr-422")]), request
         )
 
+    def test_a_whole_request_refused_from_a_known_sender_is_listed(self):
+        before = self.Rejected.search_count([("endpoint_id", "=", self.endpoint.id)])
+        response = self._request("POST", "/messages", key=self.key, raw=b"{not json", headers={
+            "Content-Type": "application/json"})
+        self.assertEqual(response.status_code, 400, response.text)
+        self.assertEqual(response.json()["error"], "malformed_json")
+        response = self._request("POST", "/messages", key=self.key, raw=b"<xml/>", headers={
+            "Content-Type": "application/xml"})
+        self.assertEqual(response.json(), {"error": "unsupported_media_type"})
+        refused = self.Rejected.with_user(self.finance).search(
+            [("endpoint_id", "=", self.endpoint.id)], order="id desc", limit=2
+        )
+        self.assertEqual(self.Rejected.search_count([("endpoint_id", "=", self.endpoint.id)]), before + 2)
+        self.assertEqual(sorted(refused.mapped("status")), [400, 415])
+        self.assertTrue(all(refused.mapped("correlation_id")))
+
     def test_a_refused_entity_says_which_and_why(self):
         response = self._post(self.key, self._envelope(key="ref-403", entity="US01"))
         self.assertEqual(response.status_code, 403, response.text)
