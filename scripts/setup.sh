@@ -86,6 +86,28 @@ fi
 # Make `import odoo` (and so `python -m odoo` and pytest-odoo) find Odoo.
 echo "$(odoo_src)" >"$VENV/lib/python3.11/site-packages/odoo-source.pth"
 
+# ----------------------------------------------------------------- Chromium
+# Odoo's tours (HttpCase.start_tour) drive a headless Chrome/Chromium that
+# Odoo looks up on the PATH (google-chrome, chromium, chromium-browser); they
+# are skipped without one, so the set-up installs Debian's chromium.
+have_browser() {
+    local bin
+    for bin in google-chrome chromium chromium-browser google-chrome-stable; do
+        command -v "$bin" >/dev/null 2>&1 && return 0
+    done
+    return 1
+}
+if ! have_browser; then
+    [[ $(id -u) == 0 ]] || die "no Chrome/Chromium on the PATH for the browser tests: run as root once" \
+        "(or install Debian's chromium package: sudo apt-get install chromium)"
+    command -v apt-get >/dev/null || die "no Chrome/Chromium on the PATH and no apt-get to install chromium"
+    log "installing Debian's chromium package for the browser tests (Odoo tours)"
+    apt-get -q update >/dev/null || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get -q install -y chromium >/dev/null ||
+        die "could not install Debian's chromium package"
+    have_browser || die "chromium installed but not found on the PATH"
+fi
+
 # --------------------------------------------------------------- PostgreSQL
 LOCAL_PG="$DEPS/pg"
 start_local_cluster() {

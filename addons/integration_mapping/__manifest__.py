@@ -30,4 +30,9 @@
         "wizards/integration_group_account_completeness_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "integration_mapping/static/tests/tours/**/*",
+        ],
+    },
 }
