@@ -15,6 +15,8 @@
         "security/ir.model.access.csv",
         "security/integration_mapping_security.xml",
         "security/integration_partner_link_security.xml",
+        "security/integration_posting_approval_security.xml",
+        "data/posting_approval_data.xml",
         "views/integration_partner_link_views.xml",
         "views/integration_endpoint_views.xml",
         "views/account_move_views.xml",
@@ -28,6 +30,8 @@
         "views/integration_endpoint_reporting_views.xml",
         "wizards/integration_trial_balance_wizard_views.xml",
         "wizards/integration_group_account_completeness_views.xml",
+        "views/integration_posting_approval_rule_views.xml",
+        "wizards/integration_posting_reject_views.xml",
         "views/menus.xml",
     ],
     "assets": {

@@ -1,4 +1,5 @@
 from . import integration_audit_log
+from . import integration_audit_log_posting
 from . import integration_group_account
 from . import integration_group_account_map
 from . import integration_trial_balance
@@ -8,6 +9,7 @@ from . import integration_mapping_version_review
 from . import integration_mapping_impact
 from . import integration_mapping_line
 from . import integration_code_resolver
+from . import integration_posting_approval_rule
 from . import integration_handler_move
 from . import integration_handler_journal_entry
 from . import integration_handler_partner
@@ -18,3 +20,4 @@ from . import integration_endpoint_reporting
 from . import integration_exception
 from . import res_partner
 from . import account_move
+from . import integration_message

@@ -89,7 +89,7 @@ class IntegrationHandlerInvoice(models.AbstractModel):
         """Create the batch's new invoices in one call and post those asked for together."""
         resolver = self._resolver(messages)
         payloads = {message.id: self._payload(message) for message in messages}
-        results = self._find_existing_batch(messages, payloads, resolver)
+        results = self._refuse_rejected(self._find_existing_batch(messages, payloads, resolver))
         journals = {}
         to_create = {}  # business key -> (messages, vals, post)
         for message in messages:
@@ -114,8 +114,7 @@ class IntegrationHandlerInvoice(models.AbstractModel):
                 results.update(dict.fromkeys([message.id for message in batch_messages], move))
                 if post:
                     to_post |= move
-            if to_post:
-                to_post._post(soft=False)
+            self._post_or_hold(messages, to_post)
         return results
 
     # ------------------------------------------------------------- hooks

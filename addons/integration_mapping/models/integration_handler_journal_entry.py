@@ -84,7 +84,7 @@ class IntegrationHandlerJournalEntry(models.AbstractModel):
 
     @api.model
     def _process_batch(self, messages):
-        results = self._find_existing_batch(messages)
+        results = self._refuse_rejected(self._find_existing_batch(messages))
         resolver = self._resolver(messages)
         journals = {}
         to_create = []
@@ -97,7 +97,7 @@ class IntegrationHandlerJournalEntry(models.AbstractModel):
                 results[message.id] = error
         if to_create:
             moves = self.env["account.move"].create([vals for _message, vals in to_create])
-            moves._post(soft=False)
+            self._post_or_hold(messages, moves)
             for (message, _vals), move in zip(to_create, moves, strict=True):
                 results[message.id] = move
         return results

@@ -38,6 +38,37 @@ class IntegrationHandlerMove(models.AbstractModel):
         return self.env["integration.code.resolver"]._for_messages(messages)
 
     @api.model
+    def _post_or_hold(self, messages, moves):
+        """Post the batch's new documents in one call, except those a posting approval holds.
+
+        A held document stays in draft, waiting for the approvers of the flow's
+        rule in the entity; its message still ends ``done`` with it as result,
+        so a replay finds it and makes nothing twice.
+        """
+        if not moves:
+            return
+        Rule = self.env["integration.posting.approval.rule"]
+        rule = Rule._rule_for(messages[:1].flow_id, messages[:1].company_id)
+        held = moves[:0]
+        if rule:
+            held = moves.filtered(lambda move: rule._applies(move._integration_approval_amount()))
+        if moves - held:
+            (moves - held)._post(soft=False)
+        if held:
+            held._integration_hold(rule)
+
+    @api.model
+    def _refuse_rejected(self, found):
+        """Documents found again (a replay, the same invoice resent) that an approver rejected are no
+        success: their messages get the rejection instead, so the sender keeps reading why."""
+        return {
+            message_id: move._integration_rejection_error()
+            if isinstance(move, models.BaseModel) and move.integration_approval_state == "rejected"
+            else move
+            for message_id, move in found.items()
+        }
+
+    @api.model
     def _first_journal(self, company, journal_type, journals):
         """The entity's first journal of a type in Odoo's order, as a new document in Odoo gets it.
 
