@@ -17,9 +17,11 @@ sed -e "s/^http_port = .*/http_port = ${TEST_HTTP_PORT:-8169}/" "$LOCAL_CONF" >"
 echo "db_name = $DB" >>"$TEST_CONF"
 
 ALL_ADDONS="$PRODUCT_ADDONS,$DEMO_ADDON,$TEST_ADDONS"
+# scripts/odoo-bin, not `-m odoo`: it silences, as pytest does (pyproject.toml), the
+# deprecations Odoo's own code triggers with its pinned libraries (pages of tracebacks).
 if [[ "${TEST_REUSE_DB:-}" == 1 ]] && db_has_module "$DB" "$DEMO_ADDON"; then
     log "updating the addons in the existing test database $DB"
-    "$PY" -m odoo -c "$TEST_CONF" -d "$DB" -u "$ALL_ADDONS" --stop-after-init --log-level=warn
+    "$PY" "$ROOT/scripts/odoo-bin" -c "$TEST_CONF" -d "$DB" -u "$ALL_ADDONS" --stop-after-init --log-level=warn
 else
     if db_exists "$DB"; then
         log "dropping the previous test database $DB"
@@ -27,7 +29,7 @@ else
     fi
     rm -rf "$DEPS/data/filestore/$DB"
     log "creating test database $DB"
-    "$PY" -m odoo -c "$TEST_CONF" -d "$DB" -i "$ALL_ADDONS" --with-demo \
+    "$PY" "$ROOT/scripts/odoo-bin" -c "$TEST_CONF" -d "$DB" -i "$ALL_ADDONS" --with-demo \
         --stop-after-init --log-level=warn
 fi
 
