@@ -3,6 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from odoo.addons.integration_core.engine import text
 from odoo.addons.integration_core.exceptions import BusinessError
 
 APPROVAL_ACTIVITY = "integration_mapping.mail_activity_type_posting_approval"
@@ -289,7 +290,8 @@ class AccountMove(models.Model):
 
     def _integration_reject(self, reason):
         """Cancel the drafts with Odoo's own cancel; their messages carry the reason to the sender."""
-        reason = (reason or "").strip()
+        # Typed by a person, yet read back by another system and stored in jsonb: made safe the same way.
+        reason = text.clean((reason or "").strip(), 2000)
         if not reason:
             raise UserError(self.env._("Say why the document is rejected: the sender reads it."))
         self._integration_check_approver()
