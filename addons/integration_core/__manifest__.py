@@ -36,6 +36,9 @@
         "web.assets_backend": [
             ("remove", "mail/static/lib/selfie_segmentation/selfie_segmentation.js"),
         ],
+        "web.assets_tests": [
+            "integration_core/static/tests/tours/**/*",
+        ],
     },
     "application": True,
 }
