@@ -28,8 +28,8 @@ def odoo_cli(*args):
     )
 
 
-def ensure_database(fresh=False):
-    """A database with the addons and the demo group (built once, reused)."""
+def ensure_database(fresh=False, update=True):
+    """A database with the addons and the demo group (built once, reused, updated to the code)."""
     import psycopg2
 
     opts = conf_options()
@@ -49,8 +49,10 @@ def ensure_database(fresh=False):
     if not exists:
         print(f"building benchmark database {DB} (once, a few minutes)...", flush=True)
         proc = odoo_cli("-d", DB, "-i", ADDONS, "--with-demo", "--stop-after-init", "--log-level=warn")
-    else:  # the code may be newer than the database
+    elif update:  # the code may be newer than the database
         proc = odoo_cli("-d", DB, "-u", ADDONS, "--stop-after-init", "--log-level=warn")
+    else:
+        return
     if proc.returncode:
         sys.exit(proc.stderr[-3000:])
 
@@ -83,34 +85,55 @@ def free_port():
         return sock.getsockname()[1]
 
 
+class Server:
+    """A running Odoo server: its URL, process and log file."""
+
+    def __init__(self, url, proc, log_path):
+        self.url, self.proc, self.log_path = url, proc, log_path
+
+    def log_size(self):
+        return os.path.getsize(self.log_path)
+
+    def log_lines(self, pattern, since=0):
+        """Lines of the server's log holding ``pattern``, from byte ``since`` on."""
+        with open(self.log_path, "rb") as log:
+            log.seek(since)
+            text = log.read().decode("utf-8", errors="replace")
+        return [line for line in text.splitlines() if pattern in line]
+
+
 @contextlib.contextmanager
-def odoo_server(workers=2, cron_threads=0):
-    """A real Odoo server process serving the benchmark database."""
+def odoo_server(workers=0, cron_threads=None, log_level="warn", launcher=None, extra=()):
+    """A real Odoo server process serving the benchmark database.
+
+    ``workers=0`` is the threaded server that the README's run command
+    starts (``python -m odoo -c CONF -d DB --db-filter=^DB$``); more is
+    prefork. ``cron_threads=None`` keeps Odoo's default (2); ``log_level=None``
+    Odoo's default (info). Only the port and the log file differ from the
+    user's command line. ``launcher`` replaces ``-m odoo`` (a profiling
+    wrapper, say).
+    """
     port = free_port()
     log_fd, log_path = tempfile.mkstemp(prefix="bench-odoo-", suffix=".log")
     os.close(log_fd)
-    cmd = [
-        sys.executable,
-        os.path.join(ROOT, "scripts", "odoo-bin"),
-        "-c",
-        CONF,
-        "-d",
-        DB,
-        f"--db-filter=^{DB}$",
-        "--http-interface=127.0.0.1",
-        f"--http-port={port}",
-        f"--workers={workers}",
-        f"--max-cron-threads={cron_threads}",
-        "--log-level=warn",
-        f"--logfile={log_path}",
-        "--limit-time-real=600",
-        "--limit-time-cpu=600",
-        "--limit-memory-hard=0",
-    ]
+    if launcher:
+        cmd = [sys.executable, launcher]
+    elif workers:  # prefork re-runs argv[0]: a script, not a package's __main__
+        cmd = [sys.executable, os.path.join(ROOT, "scripts", "odoo-bin")]
+    else:
+        cmd = [sys.executable, "-m", "odoo"]
+    cmd += ["-c", CONF, "-d", DB, f"--db-filter=^{DB}$", "--http-interface=127.0.0.1", f"--http-port={port}"]
+    cmd += [f"--logfile={log_path}", *extra]
+    if workers:
+        cmd.append(f"--workers={workers}")
+    if cron_threads is not None:
+        cmd.append(f"--max-cron-threads={cron_threads}")
+    if log_level:
+        cmd.append(f"--log-level={log_level}")
     proc = subprocess.Popen(cmd)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 180
         while True:
             try:
                 if requests.get(f"{url}/integration/v1/health", timeout=10).status_code == 200:
@@ -120,10 +143,26 @@ def odoo_server(workers=2, cron_threads=0):
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError(f"Odoo did not start; see {log_path}")
             time.sleep(0.2)  # polling a readiness URL, not synchronizing work
-        yield url
+        yield Server(url, proc, log_path)
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def pg_connect(dbname=None):
+    """An autocommit connection to the benchmark database (what an outside observer sees)."""
+    import psycopg2
+
+    opts = conf_options()
+    conn = psycopg2.connect(
+        dbname=dbname or DB, host=opts["db_host"], port=opts["db_port"], user=opts["db_user"]
+    )
+    conn.autocommit = True
+    return conn
 
 
 @contextlib.contextmanager

@@ -1,309 +1,190 @@
-"""integration_core benchmark (issue: message engine).
+"""integration_core benchmark: the product as users run it, beside Odoo's own ways.
 
-(a) Ingestion: 10,000 journal_entry envelopes POSTed in batches of 1,000 to a
-    real Odoo server (2 workers): messages stored per second.
-(b) Processing: 2,000 queued two-line entries to posted moves by the engine,
-    against two baselines on the same data in the same run:
-      - Odoo's ORM creating and posting them in batches (what Odoo does at best);
-      - Odoo's external JSON-RPC API, create then post, one entry per call
-        (the "direct API integration" a team would otherwise write).
-Prints the figures, the ratios and the targets side by side.
+End to end: a client POSTs two-line journal entries to a real server and the
+clock runs from the first POST until the last message is processed and its
+entry posted (watched in the database), with the server started
+  - as the README's run command does (threaded, Odoo's 2 cron threads), and
+  - as a production configuration would (prefork, --workers=2 --max-cron-threads=2).
+Beside it, on the same entries in the same run: Odoo's ORM creating and
+posting them in batches (in-process), Odoo's JSON-RPC API one entry per call
+(against the same server), and the engine called in-process (labelled so).
+Also: ingestion alone; processing cost per message with nothing stored and
+with 50,000 done messages stored; and cron workers over two entities'
+backlogs (BE01 and US01), 2 against 1. Prints figures, ratios and targets.
 """
 
 import argparse
-import json
-import sys
-import threading
+import os
 import time
 import uuid
 
-import requests
-from _harness import ensure_database, odoo_server, orm_env, peak_rss_mb, table
+from _cronlog import cron_runs, summary
+from _harness import DB, ensure_database, odoo_server, orm_env, pg_connect
+from _queue import Progress, cancel_pending, clear_messages, lane_crons, message_count, seed_done
+from _report import print_report
+from _workload import Workload, encode_batches, jsonrpc_baseline, orm_baseline, post_bodies
 
-DEBIT, CREDIT = "620200", "455000"
-# A journal of its own per run: a journal grown by earlier runs would slow every measure.
-JOURNAL = "MISC"
-
-
-def entry_payload(index):
-    amount = f"{100 + index % 900}.{index % 100:02d}"
-    return {
-        "journal": JOURNAL,
-        "date": "2026-11-30",
-        "ref": f"BENCH-{index}",
-        "lines": [
-            {"account": DEBIT, "debit": amount, "credit": "0", "label": "Salaries"},
-            {"account": CREDIT, "debit": "0", "credit": amount, "label": "Net pay"},
-        ],
-    }
+SEED = 50_000
+STARTED = time.perf_counter()
 
 
-def setup_endpoint(env, code):
+def done(results, key, **figures):
+    """Record a measure and say so at once: a run cut short still shows what it measured."""
+    results[key] = figures
+    shown = {k: round(v, 2) if isinstance(v, float) else v for k, v in figures.items() if k != "cron"}
+    print(f"[{time.perf_counter() - STARTED:6.0f} s] {key}: {shown}", flush=True)
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--entries", type=int, default=2_000, help="entries end to end (and ORM, in-process)")
+    parser.add_argument("--post-batch", type=int, default=100, help="envelopes per POST end to end")
+    parser.add_argument("--rpc", type=int, default=200, help="entries for the JSON-RPC baseline (slow)")
+    parser.add_argument("--orm-batch", type=int, default=100, help="ORM baseline batch size")
+    parser.add_argument("--batch", type=int, default=50, help="engine batch size, in-process")
+    parser.add_argument("--ingest", type=int, default=10_000, help="envelopes for ingestion alone")
+    parser.add_argument("--cost", type=int, default=500, help="messages per processing-cost measure")
+    parser.add_argument("--seed", type=int, default=SEED, help="done messages stored for the second cost")
+    parser.add_argument("--backlog", type=int, default=500, help="entries per entity, cron workers measure")
+    parser.add_argument("--cron-workers", default="1,2", help="cron workers to compare over two entities")
+    parser.add_argument("--skip", default="", help="measures to skip: e2e-threaded,e2e-prefork,workers")
+    parser.add_argument("--no-update", action="store_true", help="do not update the addons first (iterating)")
+    return parser.parse_args()
+
+
+def setup(env, run):
+    """An endpoint for BE01 and US01 (journal entries), its key, and this run's journal in both."""
     from odoo import Command
 
-    be01 = env["res.company"]._find_by_entity_code("BE01")
+    companies = env["res.company"].search([("entity_code", "in", ["BE01", "US01"])])
+    by_code = {company.entity_code: company for company in companies}
+    code = "BENCH"
     endpoint = env["integration.endpoint"].with_context(active_test=False).search([("code", "=", code)])
     if not endpoint:
         endpoint = env["integration.endpoint"].create(
             {
-                "name": f"Benchmark {code}",
+                "name": "Benchmark",
                 "code": code,
-                "company_id": be01.id,
-                "company_ids": [Command.set(be01.ids)],
+                "company_id": by_code["BE01"].id,
+                "company_ids": [Command.set(companies.ids)],
                 "flow_ids": [Command.set(env.ref("integration_mapping.flow_journal_entry").ids)],
                 "backlog_limit": 1_000_000,
                 "max_body_kb": 65536,
             }
         )
     _key, raw = env["integration.api.key"]._issue(endpoint)
-    env.cr.commit()
-    return endpoint, raw, be01
-
-
-def post_batches(url, key, envelopes, batch_size=1000, threads=2):
-    # Bodies are encoded before the clock starts: the figure is the server's, not the client's JSON encoder's.
-    bodies = [
-        json.dumps({"messages": envelopes[i : i + batch_size]}).encode()
-        for i in range(0, len(envelopes), batch_size)
-    ]
-    responses = []
-
-    def worker(my_bodies):
-        session = requests.Session()
-        headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
-        for body in my_bodies:
-            response = session.post(f"{url}/integration/v1/messages", data=body, headers=headers, timeout=300)
-            responses.append(response)  # checked once the clock has stopped
-
-    pool = [threading.Thread(target=worker, args=(bodies[i::threads],)) for i in range(threads)]
-    start = time.perf_counter()
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
-    elapsed = time.perf_counter() - start
-    errors = []
-    for response in responses:
-        statuses = {item["status"] for item in response.json()["results"]}
-        if response.status_code != 200 or statuses != {"accepted"}:
-            errors.append((response.status_code, statuses))
-    if len(responses) != len(bodies) or errors:
-        sys.exit(f"ingestion refused envelopes: {errors[:3]}")
-    return elapsed
-
-
-def envelopes_for(run, count, prefix):
-    return [
-        {
-            "flow": "journal_entry",
-            "schema_version": "1.0",
-            "entity": "BE01",
-            "idempotency_key": f"{prefix}-{run}-{index}",
-            "payload": entry_payload(index),
-        }
-        for index in range(count)
-    ]
-
-
-def orm_baseline(env, be01, count, batch_size):
-    """Odoo's ORM: create and post the same entries in batches, committing each batch."""
-    from odoo import Command
-
-    account = env["account.account"].with_company(be01)
-    accounts = {
-        a.code: a
-        for a in account.search([*account._check_company_domain(be01), ("code", "in", [DEBIT, CREDIT])])
-    }
-    journal = env["account.journal"].search([("company_id", "=", be01.id), ("code", "=", JOURNAL)])
-    Move = env["account.move"].with_context(
-        allowed_company_ids=[be01.id], mail_create_nolog=True, mail_notrack=True
-    )
-    start = time.perf_counter()
-    for first in range(0, count, batch_size):
-        vals_list = []
-        for index in range(first, min(first + batch_size, count)):
-            payload = entry_payload(index)
-            vals_list.append(
-                {
-                    "move_type": "entry",
-                    "journal_id": journal.id,
-                    "date": payload["date"],
-                    "ref": payload["ref"],
-                    "line_ids": [
-                        Command.create(
-                            {
-                                "account_id": accounts[line["account"]].id,
-                                "name": line["label"],
-                                "balance": float(line["debit"]) - float(line["credit"]),
-                            }
-                        )
-                        for line in payload["lines"]
-                    ],
-                }
-            )
-        Move.create(vals_list)._post(soft=False)
-        env.cr.commit()
-    return time.perf_counter() - start
-
-
-def jsonrpc_baseline(url, be01_id, count):
-    """Odoo's external JSON-RPC API: one entry per call (create, then post)."""
-    session = requests.Session()
-
-    def call(model, method, *args, **kwargs):
-        body = {
-            "jsonrpc": "2.0",
-            "method": "call",
-            "id": 1,
-            "params": {
-                "service": "object",
-                "method": "execute_kw",
-                "args": [DB_NAME[0], 2, "admin", model, method, list(args), kwargs],
-            },
-        }
-        result = session.post(f"{url}/jsonrpc", json=body, timeout=60).json()
-        if "error" in result:
-            sys.exit(f"JSON-RPC error: {result['error']['data']['message']}")
-        return result["result"]
-
-    context = {"allowed_company_ids": [be01_id]}
-    accounts = {
-        row["code"]: row["id"]
-        for row in call(
-            "account.account",
-            "search_read",
-            [["code", "in", [DEBIT, CREDIT]]],
-            fields=["code"],
-            context=context,
-        )
-    }
-    journal_id = call(
-        "account.journal", "search", [["company_id", "=", be01_id], ["code", "=", JOURNAL]], context=context
-    )[0]
-    start = time.perf_counter()
-    for index in range(count):
-        payload = entry_payload(index)
-        move_id = call(
-            "account.move",
-            "create",
-            {
-                "move_type": "entry",
-                "journal_id": journal_id,
-                "date": payload["date"],
-                "ref": payload["ref"],
-                "line_ids": [
-                    [
-                        0,
-                        0,
-                        {
-                            "account_id": accounts[line["account"]],
-                            "name": line["label"],
-                            "balance": float(line["debit"]) - float(line["credit"]),
-                        },
-                    ]
-                    for line in payload["lines"]
-                ],
-            },
-            context=context,
-        )
-        call("account.move", "action_post", [move_id], context=context)
-    return time.perf_counter() - start
-
-
-DB_NAME = [None]
-
-
-def main():
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--ingest", type=int, default=10_000)
-    parser.add_argument("--process", type=int, default=2_000)
-    parser.add_argument("--rpc", type=int, default=200, help="entries for the JSON-RPC baseline (slow)")
-    parser.add_argument("--batch", type=int, default=50, help="engine batch size")
-    parser.add_argument("--orm-batch", type=int, default=100, help="ORM baseline batch size")
-    args = parser.parse_args()
-
-    from _harness import DB
-
-    DB_NAME[0] = DB
-    ensure_database()
-    run = uuid.uuid4().hex[:8]
-    global JOURNAL  # noqa: PLW0603 - one journal for every measure of this run
-    JOURNAL = f"B{run[:4].upper()}"
-    with orm_env() as env:
-        # Leftovers of an interrupted run would be processed with this run's messages.
-        env.cr.execute(
-            "UPDATE integration_message SET state = 'cancelled', cancel_reason = 'benchmark leftover' "
-            "WHERE state IN ('received', 'retry', 'processing')"
-        )
-        env.cr.commit()
-        _ingest_endpoint, ingest_key, be01 = setup_endpoint(env, "BENCH_INGEST")
+    journal = f"B{run[:4].upper()}"
+    for company in companies:
         env["account.journal"].create(
-            {"name": f"Benchmark {JOURNAL}", "code": JOURNAL, "type": "general", "company_id": be01.id}
+            {"name": f"Benchmark {journal}", "code": journal, "type": "general", "company_id": company.id}
         )
+    env.cr.commit()
+    return endpoint, raw, by_code, Workload(run, journal)
+
+
+def process_in_process(env, endpoint, envelopes, batch):
+    """Store the envelopes (intake, in-process) then time the engine on them: (seconds, Progress)."""
+    outcomes = env["integration.message"]._api_receive(endpoint, envelopes)
+    ids = [body["id"] for status, body, _headers in outcomes if status == 202]
+    env.cr.commit()
+    start = time.perf_counter()
+    env["integration.message"]._process_queue(batch_size=batch, commit=True)
+    return time.perf_counter() - start, ids
+
+
+def end_to_end(conn, server, key, workload, counts, post_batch, prefix):
+    """From the first POST to the last posted move, on a warm server; with the cron log's view of it."""
+    warm = []
+    for entity in counts:
+        warm += workload.envelopes(post_batch, f"warm-{prefix}", entity)
+    _start, _seconds, ids = post_bodies(server.url, key, encode_batches(warm, post_batch // 2), threads=2)
+    Progress(conn, ids).wait(time.perf_counter())
+    envelopes = []
+    for entity, count in counts.items():
+        envelopes += workload.envelopes(count, prefix, entity)
+    # Interleaved as senders would send them; request bodies encoded before the clock starts.
+    envelopes.sort(key=lambda e: int(e["idempotency_key"].rsplit("-", 1)[1]))
+    bodies = encode_batches(envelopes, post_batch)
+    log_from = server.log_size()
+    start, post_seconds, ids = post_bodies(server.url, key, bodies)
+    progress = Progress(conn, ids)
+    seconds = progress.wait(start)
+    states, posted = progress.outcome()
+    lanes = {lane[0] for lane in lane_crons(conn)}
+    return {
+        "count": len(ids),
+        "seconds": seconds,
+        "rate": len(ids) / seconds,
+        "post_seconds": post_seconds,
+        "first_done": progress.first_done,
+        "longest_stall": progress.longest_stall,
+        "states": states,
+        "posted": posted,
+        "cron": summary(cron_runs(server.log_lines("Job ", since=log_from), lanes)),
+    }
+
+
+def main():  # noqa: PLR0915 - one measure after the other, in the order that keeps them apart
+    args = parse_args()
+    skip = set(args.skip.split(","))
+    ensure_database(update=not args.no_update)
+    run = uuid.uuid4().hex[:8]
+    conn = pg_connect()
+    results = {"args": vars(args), "lanes": lane_crons(conn), "date": time.strftime("%Y-%m-%d %H:%M")}
+    results["load_before"] = os.getloadavg()
+    cancel_pending(conn)
+    with orm_env() as env:
+        endpoint, key, companies, workload = setup(env, run)
+        be01 = companies["BE01"]
+
+        # Processing cost per message with nothing stored, then with SEED done messages stored.
+        clear_messages(conn)
+        seconds, ids = process_in_process(env, endpoint, workload.envelopes(args.cost, "cost0"), args.batch)
+        done(results, "cost_empty", seconds=seconds, count=len(ids), stored=0)
+        seed_done(conn, args.seed, ids, run)
+        stored = message_count(conn)
+        envelopes = workload.envelopes(args.cost, "cost1")
+        seconds, ids = process_in_process(env, endpoint, envelopes, args.batch)
+        done(results, "cost_seeded", seconds=seconds, count=len(ids), stored=stored)
+
+        # The engine in-process, then Odoo's ORM, on the same entries.
+        envelopes = workload.envelopes(args.entries, "inproc")
+        seconds, ids = process_in_process(env, endpoint, envelopes, args.batch)
+        done(results, "in_process", seconds=seconds, count=len(ids), states=Progress(conn, ids).outcome())
+        done(results, "orm", seconds=orm_baseline(env, workload, be01, args.entries, args.orm_batch))
         env.cr.commit()
-        process_endpoint, process_key, _be01 = setup_endpoint(env, "BENCH_PROCESS")
-        with odoo_server(workers=2) as url:
-            post_batches(url, ingest_key, envelopes_for(run, 2000, "warm"))  # workers load their caches
-            ingest_seconds = post_batches(url, ingest_key, envelopes_for(run, args.ingest, "ing"))
-            # Keep the ingestion benchmark's messages out of the processing one.
-            env.cr.execute(
-                "UPDATE integration_message SET state = 'cancelled', cancel_reason = 'benchmark' "
-                "WHERE idempotency_key LIKE %s OR idempotency_key LIKE %s",
-                [f"ing-{run}-%", f"warm-{run}-%"],
-            )
-            env.cr.commit()
-            post_batches(url, process_key, envelopes_for(run, args.process, "proc"))
-            rpc_seconds = jsonrpc_baseline(url, be01.id, args.rpc)
 
-        rss_before = peak_rss_mb()
-        start = time.perf_counter()
-        processed = env["integration.message"]._process_queue(batch_size=args.batch, commit=True)
-        engine_seconds = time.perf_counter() - start
-        rss_engine = peak_rss_mb()
-        env.cr.execute(
-            "SELECT state, count(*) FROM integration_message WHERE endpoint_id = %s AND idempotency_key LIKE %s "
-            "GROUP BY state",
-            [process_endpoint.id, f"proc-{run}-%"],
-        )
-        states = dict(env.cr.fetchall())
-        env.cr.execute(
-            "SELECT count(*) FROM account_move m JOIN integration_message i ON i.id = m.integration_message_id "
-            "WHERE i.idempotency_key LIKE %s AND m.state = 'posted'",
-            [f"proc-{run}-%"],
-        )
-        posted = env.cr.fetchone()[0]
-        orm_seconds = orm_baseline(env, be01, args.process, args.orm_batch)
+    # Ingestion alone: prefork, 2 HTTP workers, no cron (nothing processes meanwhile).
+    with odoo_server(workers=2, cron_threads=0, log_level=None) as server:
+        post_bodies(server.url, key, encode_batches(workload.envelopes(2000, "warm-ingest"), 1000), threads=2)
+        bodies = encode_batches(workload.envelopes(args.ingest, "ingest"), 1000)
+        _start, seconds, _ids = post_bodies(server.url, key, bodies, threads=2)
+        done(results, "ingest", seconds=seconds, count=args.ingest)
+    cancel_pending(conn, "benchmark: ingestion only")
 
-    ingest_rate = args.ingest / ingest_seconds
-    engine_rate = args.process / engine_seconds
-    orm_rate = args.process / orm_seconds
-    rpc_rate = args.rpc / rpc_seconds
-    print()
-    print(f"messages processed: {processed}; states: {states}; posted moves: {posted}")
-    table(
-        [
-            ("ingestion (HTTP, batches of 1000)", f"{ingest_rate:,.0f} msg/s", "", "", ">= 2,000 msg/s"),
-            (f"processing: engine (batch {args.batch})", f"{engine_rate:,.1f} entries/s", "", "", ""),
-            (
-                f"baseline: ORM batches of {args.orm_batch}",
-                f"{orm_rate:,.1f} entries/s",
-                f"{engine_rate / orm_rate:.2f}x",
-                "engine / ORM",
-                ">= 0.75x",
-            ),
-            (
-                "baseline: JSON-RPC one per call",
-                f"{rpc_rate:,.1f} entries/s",
-                f"{engine_rate / rpc_rate:.1f}x",
-                "engine / JSON-RPC",
-                ">= 6x",
-            ),
-            ("engine process peak RSS", f"{rss_engine:,.0f} MB", f"(before: {rss_before:,.0f} MB)", "", ""),
-        ],
-        ("measure", "figure", "ratio", "", "target"),
-    )
+    if "e2e-threaded" not in skip:
+        with odoo_server(log_level=None) as server:  # the README's run command
+            e2e = end_to_end(conn, server, key, workload, {"BE01": args.entries}, args.post_batch, "e2e-t")
+            done(results, "e2e_threaded", **e2e)
+            done(results, "rpc", seconds=jsonrpc_baseline(server.url, DB, workload, be01.id, args.rpc))
+    if "e2e-prefork" not in skip:
+        with odoo_server(workers=2, cron_threads=2, log_level=None) as server:
+            e2e = end_to_end(conn, server, key, workload, {"BE01": args.entries}, args.post_batch, "e2e-p")
+            done(results, "e2e_prefork", **e2e)
+    if "workers" not in skip:
+        results["workers"] = {}
+        for count in [int(c) for c in args.cron_workers.split(",")]:
+            with odoo_server(workers=2, cron_threads=count, log_level=None) as server:
+                backlogs = {"BE01": args.backlog, "US01": args.backlog}
+                e2e = end_to_end(conn, server, key, workload, backlogs, args.post_batch, f"w{count}")
+                results["workers"][count] = e2e
+                elapsed = time.perf_counter() - STARTED
+                print(f"[{elapsed:6.0f} s] cron workers {count}: {e2e['rate']:.1f}/s", flush=True)
+    conn.close()
+    results["load_after"] = os.getloadavg()
+    print_report(results)
 
 
 if __name__ == "__main__":
