@@ -117,7 +117,9 @@ registry.category("web_tour.tours").add("integration_core_dashboard_tour", {
             run({ queryAll }) {
                 const rows = queryAll(".o_list_view .o_data_row").length;
                 if (rows !== openExceptionsShown) {
-                    throw new Error(`The dashboard showed ${openExceptionsShown} open exceptions, the list ${rows}`);
+                    throw new Error(
+                        `The dashboard showed ${openExceptionsShown} open exceptions, the list ${rows}`
+                    );
                 }
             },
         },
