@@ -69,7 +69,7 @@ class IntegrationDashboard(models.Model):
     )
     open_exceptions = fields.Integer(readonly=True, aggregator="sum")
     exceptions_recent = fields.Integer("Open < 1 Day", readonly=True, aggregator="sum")
-    exceptions_1_3d = fields.Integer("Open 1–3 Days", readonly=True, aggregator="sum")
+    exceptions_1_3d = fields.Integer("Open 1 to 3 Days", readonly=True, aggregator="sum")
     exceptions_older = fields.Integer("Open > 3 Days", readonly=True, aggregator="sum")
     dead = fields.Integer(
         readonly=True, aggregator="sum", help="Messages whose attempts are used up, waiting for a person."
