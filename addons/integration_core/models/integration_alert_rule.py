@@ -1,5 +1,9 @@
+import logging
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+
+_logger = logging.getLogger(__name__)
 
 ACTIVITY_TYPE = "integration_core.mail_activity_type_integration_alert"
 
@@ -126,7 +130,13 @@ class IntegrationAlertRule(models.Model):
     # ------------------------------------------------------------- evaluation
     @api.model
     def _cron_evaluate(self):
-        self.sudo().search([])._evaluate()
+        for rule in self.sudo().search([]):
+            # One alert whose figure cannot be read (an addon's metric, say) must not silence the others.
+            try:
+                with self.env.cr.savepoint():
+                    rule._evaluate()
+            except Exception:  # noqa: BLE001 - logged with its traceback; the next run tries again
+                _logger.exception("integration: alert %s could not be checked", rule.id)
 
     def action_evaluate(self):
         """Check now rather than at the next run (after changing a threshold, say)."""
