@@ -3,12 +3,13 @@
 Thin, as the core API: authenticate (the core's path: key, and the
 signature of the read where the endpoint asks for one), check the
 parameters and the permission, hand over to ``integration.trial.balance``,
-answer.
+answer. ``group=1`` instead of ``entity`` (extension 1.3) reads every entity
+the key may read in one document.
 """
 
 import re
 
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, Forbidden
 
 from odoo import fields, http
 from odoo.http import content_disposition, request
@@ -19,6 +20,8 @@ from odoo.addons.integration_core.engine import text
 
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 FORMATS = ("json", "csv")
+# ``group=1`` asks for the group document; an empty or false value is the same as none.
+GROUP_ON, GROUP_OFF = ("1", "true"), ("", "0", "false")
 
 
 def _forbidden(detail):
@@ -35,12 +38,12 @@ def _parse_date(value):
         return None
 
 
-def _csv_response(report_model, report):
+def _csv_response(body, filename):
     return request.make_response(
-        report_model._as_csv(report),
+        body,
         headers=[
             ("Content-Type", "text/csv; charset=utf-8"),
-            ("Content-Disposition", content_disposition(report_model._csv_filename(report))),
+            ("Content-Disposition", content_disposition(filename)),
         ],
     )
 
@@ -56,22 +59,40 @@ class IntegrationReportingApi(IntegrationApi):
             raise _forbidden("this key may not read reports")
         entity, date_from, date_to, output = self._report_params(params)
         allowed = {company.entity_code: company for company in endpoint.company_ids if company.entity_code}
+        Report = self._env()["integration.trial.balance"]
+        if entity is None:  # the group: every entity the key may read
+            if not allowed:
+                raise _forbidden("this key may not read any entity")
+            companies = self._env()["res.company"].union(*allowed.values())
+            group = Report._compute_group(companies, date_from, date_to)
+            if output == "csv":
+                return _csv_response(Report._group_as_csv(group), Report._group_csv_filename(group))
+            return self._respond(200, Report._group_as_json(group))
         company = allowed.get(entity)
         if not company:
             raise _forbidden(f"this key may not read entity {text.quote(entity)}")
-        Report = self._env()["integration.trial.balance"]
         report = Report._compute(company, date_from, date_to)
         if output == "csv":
-            return _csv_response(Report, report)
+            return _csv_response(Report._as_csv(report), Report._csv_filename(report))
         return self._respond(200, Report._as_json(report))
 
     @staticmethod
     def _report_params(params):
-        """``(entity, date_from, date_to, format)``; 422 naming every bad parameter at once."""
+        """``(entity, date_from, date_to, format)``, entity None for the group; 422 naming every bad
+        parameter at once."""
         errors = []
         entity = (params.get("entity") or "").strip()
-        if not entity:
-            errors.append({"path": "$.entity", "message": "give the entity code, e.g. BE01"})
+        group = params.get("group") or ""
+        if group.strip().lower() in GROUP_ON:
+            if entity:
+                errors.append({"path": "$.group", "message": "give group=1 or an entity, not both"})
+            entity = None
+        elif group.strip().lower() not in GROUP_OFF:
+            message = f"{text.quote(group)} is not 1: group=1 reads every entity the key may read"
+            errors.append({"path": "$.group", "message": message})
+        elif not entity:
+            message = "give the entity code, e.g. BE01, or group=1 for every entity the key may read"
+            errors.append({"path": "$.entity", "message": message})
         dates = {}
         for name in ("date_from", "date_to"):
             value = params.get(name)
@@ -92,14 +113,22 @@ class IntegrationReportingApi(IntegrationApi):
 
 
 class IntegrationReportingDownload(http.Controller):
-    """The trial balance as CSV for a logged-in user, with the user's own rights and companies."""
+    """The trial balance of one or several entities as CSV for a logged-in user, with the user's own
+    rights and companies."""
 
     @http.route("/integration/reporting/trial-balance.csv", type="http", auth="user", methods=["GET"])
-    def trial_balance_csv(self, company_id=None, date_from=None, date_to=None, **_params):
+    def trial_balance_csv(self, company_ids=None, date_from=None, date_to=None, company_id=None, **_params):
+        ids = (company_ids or company_id or "").split(",")
         date_from, date_to = _parse_date(date_from), _parse_date(date_to)
-        if not (company_id or "").isdigit() or not date_from or not date_to or date_from > date_to:
-            raise BadRequest("company_id, date_from and date_to (YYYY-MM-DD, in order) are required")
-        company = request.env["res.company"].browse(int(company_id))
-        # with_company: Odoo refuses (AccessError, 403) a company the user may not use.
-        Report = request.env["integration.trial.balance"].with_company(company)
-        return _csv_response(Report, Report._compute(company, date_from, date_to))
+        numbers = all(value.isascii() and value.isdigit() and len(value) < 10 for value in ids)
+        if not numbers or not date_from or not date_to or date_from > date_to:
+            raise BadRequest("company_ids, date_from and date_to (YYYY-MM-DD, in order) are required")
+        user = request.env.user
+        companies = request.env["res.company"].browse(list(dict.fromkeys(int(value) for value in ids)))
+        if companies - user.company_ids:
+            raise Forbidden("one of these companies is not yours")
+        Report = request.env["integration.trial.balance"]
+        group = Report._compute_group(companies, date_from, date_to)
+        if len(companies) == 1:
+            return _csv_response(Report._group_as_csv(group), Report._csv_filename(group["reports"][0]))
+        return _csv_response(Report._group_as_csv(group), Report._group_csv_filename(group))

@@ -3,6 +3,7 @@ from . import integration_audit_log_posting
 from . import integration_group_account
 from . import integration_group_account_map
 from . import integration_trial_balance
+from . import integration_trial_balance_group
 from . import integration_mapping_table
 from . import integration_mapping_version
 from . import integration_mapping_version_review

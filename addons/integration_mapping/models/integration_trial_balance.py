@@ -1,5 +1,3 @@
-import csv
-import io
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -21,13 +19,8 @@ DEFAULT_GROUP_CURRENCY = "EUR"
 # the period's average for income and expense).
 RATE_TYPES = {"balance_sheet": "closing", "income_expense": "average"}
 AMOUNTS = ("opening", "debit", "credit", "closing")
-CSV_COLUMNS = (
-    "code",
-    "name",
-    "group_account",
-    *AMOUNTS,
-    *(f"group_{amount}" for amount in AMOUNTS),
-)
+# The row carrying a translated trial balance's translation difference (contract extension 1.3).
+CTA_CODE, CTA_RATE_TYPE = "CTA", "translation"
 
 
 class IntegrationTrialBalance(models.AbstractModel):
@@ -47,6 +40,21 @@ class IntegrationTrialBalance(models.AbstractModel):
     else balance sheet). Each translated opening, debit and credit is rounded
     to the group currency and the translated closing is their sum, so that
     ``closing = opening + debit - credit`` holds in both currencies.
+
+    Translation difference (CTA): translating accounts at different rates
+    unbalances the translated figures (an entity's debits equal its credits
+    in its own currency, not once income is translated at the average rate
+    and the balance sheet at the closing rate). A trial balance translated
+    into another currency therefore ends with a row ``CTA`` of its own, with
+    no amount in the company currency and, in the group currency:
+    ``opening`` = minus the sum of the translated openings; the gap between
+    translated debits and credits on the side that closes it (``credit`` =
+    debits - credits when debits are larger, else ``debit`` = credits -
+    debits); ``closing`` = opening + debit - credit, which is minus the sum
+    of the translated closings. With it, translated openings and closings
+    each sum to zero and translated debits equal translated credits, to the
+    cent. An entity reporting in the group currency translates at 1 and has
+    no such row.
 
     The average rate is the daily average: the mean, over every calendar day
     of the period, of the rate Odoo applies that day (the latest
@@ -129,6 +137,9 @@ class IntegrationTrialBalance(models.AbstractModel):
         """
         if self.env.company != company:  # the user's record rules must see the entity's items
             return self.with_company(company)._compute(company, date_from, date_to)
+        # Read the entity in this environment: one switched off in the user's company menu is
+        # readable here (it is the current company), not in the caller's.
+        company = company.with_env(self.env)
         date_from, date_to = fields.Date.to_date(date_from), fields.Date.to_date(date_to)
         if date_from > date_to:
             raise UserError(self.env._("The period starts after it ends."))
@@ -155,6 +166,7 @@ class IntegrationTrialBalance(models.AbstractModel):
                     "code": account.code,
                     "name": account.name,
                     "group_account": group_account,
+                    "group_account_code": group_account.code or None,
                     "rate_type": rate_type,
                     **amounts,
                     "group": group,
@@ -175,6 +187,14 @@ class IntegrationTrialBalance(models.AbstractModel):
             }
             for group_account in sorted(by_group, key=lambda g: g.code)
         ]
+        unmapped = [row["code"] for row in rows if not row["group_account"]]
+        if currency != group_currency:
+            cta = self._translation_difference_row(rows, currency, group_currency)
+            rows.append(cta)
+            group_rows.append(
+                {"group_account": GroupAccount, **{key: cta[key] for key in ("code", "name", "rate_type")}}
+                | cta["group"]
+            )
         return {
             "company": company,
             "date_from": date_from,
@@ -184,11 +204,33 @@ class IntegrationTrialBalance(models.AbstractModel):
             "rates": rates,
             "accounts": rows,
             "group_accounts": group_rows,
-            "unmapped_accounts": [row["code"] for row in rows if not row["group_account"]],
+            "unmapped_accounts": unmapped,
             "totals": {
                 "debit": currency.round(sum(row["debit"] for row in rows)),
                 "credit": currency.round(sum(row["credit"] for row in rows)),
+                "group": {
+                    "debit": group_currency.round(sum(row["group"]["debit"] for row in rows)),
+                    "credit": group_currency.round(sum(row["group"]["credit"] for row in rows)),
+                },
             },
+        }
+
+    @api.model
+    def _translation_difference_row(self, rows, currency, group_currency):
+        """The CTA row balancing the translated ``rows`` (see the class): zero in ``currency``."""
+        opening, debit, credit = (
+            group_currency.round(sum(row["group"][key] for row in rows)) for key in AMOUNTS[:3]
+        )
+        gap = group_currency.round(debit - credit)
+        return {
+            "account": self.env["account.account"],
+            "code": CTA_CODE,
+            "name": self.env._("Translation difference"),
+            "group_account": self.env["integration.group.account"],
+            "group_account_code": CTA_CODE,
+            "rate_type": CTA_RATE_TYPE,
+            **_amounts(currency, 0.0, 0.0, 0.0),
+            "group": _amounts(group_currency, -opening, max(-gap, 0.0), max(gap, 0.0)),
         }
 
     @api.model
@@ -215,8 +257,9 @@ class IntegrationTrialBalance(models.AbstractModel):
     def _as_json(self, report):
         """The contract's body: amounts as decimal strings rounded to their currency."""
         currency, group_currency = report["currency"], report["group_currency"]
+        entity = report["company"].entity_code
         return {
-            "entity": report["company"].entity_code,
+            "entity": entity,
             "date_from": fields.Date.to_string(report["date_from"]),
             "date_to": fields.Date.to_string(report["date_to"]),
             "company_currency": currency.name,
@@ -224,9 +267,12 @@ class IntegrationTrialBalance(models.AbstractModel):
             "rates": {key: _rate_string(rate) for key, rate in report["rates"].items()},
             "accounts": [
                 {
+                    "entity": entity,
+                    "company_currency": currency.name,
                     "code": row["code"],
                     "name": row["name"],
-                    "group_account": row["group_account"].code or None,
+                    "group_account": row["group_account_code"],
+                    "rate_type": row["rate_type"],
                     **_strings(currency, row, AMOUNTS),
                     "group": _strings(group_currency, row["group"], AMOUNTS),
                 }
@@ -234,6 +280,7 @@ class IntegrationTrialBalance(models.AbstractModel):
             ],
             "group_accounts": [
                 {
+                    "entity": entity,
                     "code": row["code"],
                     "name": row["name"],
                     "rate_type": row["rate_type"],
@@ -242,35 +289,11 @@ class IntegrationTrialBalance(models.AbstractModel):
                 for row in report["group_accounts"]
             ],
             "unmapped_accounts": report["unmapped_accounts"],
-            "totals": _strings(currency, report["totals"], ("debit", "credit")),
+            "totals": {
+                **_strings(currency, report["totals"], ("debit", "credit")),
+                "group": _strings(group_currency, report["totals"]["group"], ("debit", "credit")),
+            },
         }
-
-    @api.model
-    def _as_csv(self, report):
-        """The account rows of ``_as_json`` as CSV text, the group amounts in ``group_*`` columns."""
-        body = self._as_json(report)
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(CSV_COLUMNS)
-        for row in body["accounts"]:
-            writer.writerow(
-                [
-                    row["code"],
-                    row["name"],
-                    row["group_account"] or "",
-                    *(row[amount] for amount in AMOUNTS),
-                    *(row["group"][amount] for amount in AMOUNTS),
-                ]
-            )
-        return out.getvalue()
-
-    @api.model
-    def _csv_filename(self, report):
-        return "trial-balance-{}-{}-{}.csv".format(
-            report["company"].entity_code or report["company"].id,
-            fields.Date.to_string(report["date_from"]),
-            fields.Date.to_string(report["date_to"]),
-        )
 
 
 def _amounts(currency, opening, debit, credit):

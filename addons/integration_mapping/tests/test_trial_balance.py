@@ -35,7 +35,10 @@ class TestTrialBalance(TrialBalanceFixtures, IntegrationCase):
             body = self._json(company)
             expected = self._expected_figures(company)
             rows = self._rows(body)
-            self.assertEqual(set(rows), set(expected), company.entity_code)
+            # A translated trial balance (US01's, in EUR) ends with its translation difference.
+            translated = company.currency_id != self.eur
+            expected_codes = set(expected) | ({"CTA"} if translated else set())
+            self.assertEqual(set(rows), expected_codes, company.entity_code)
             for code, (opening, debit, credit) in expected.items():
                 row = rows[code]
                 self.assertEqual(
@@ -62,7 +65,16 @@ class TestTrialBalance(TrialBalanceFixtures, IntegrationCase):
             self.assertEqual(body["totals"]["debit"], body["totals"]["credit"])
             expected = self._expected_figures(company)
             self.assertEqual(body["totals"]["debit"], self._money(sum(row[1] for row in expected.values())))
-        self.assertEqual(self._json(self.be01)["totals"], {"debit": "171.00", "credit": "171.00"})
+            # Translated too, the CTA row included: the issue's US01 did not balance in EUR.
+            group = body["totals"]["group"]
+            self.assertEqual(group["debit"], group["credit"], company.entity_code)
+            for side in ("debit", "credit"):
+                rows_sum = sum(float(row["group"][side]) for row in body["accounts"])
+                self.assertEqual(group[side], self._money(rows_sum), side)
+        self.assertEqual(
+            self._json(self.be01)["totals"],
+            {"debit": "171.00", "credit": "171.00", "group": {"debit": "171.00", "credit": "171.00"}},
+        )
 
     def test_contract_shape(self):
         body = self._json(self.be01)
@@ -89,11 +101,15 @@ class TestTrialBalance(TrialBalanceFixtures, IntegrationCase):
         row = self._rows(body)[self.be_receivable.with_company(self.be01).code]
         self.assertEqual(row["group_account"], "T1200")
         self.assertEqual(
+            (row["entity"], row["company_currency"], row["rate_type"]), ("BE01", "EUR", "closing")
+        )
+        self.assertEqual(
             row["group"], {"opening": "500.00", "debit": "121.00", "credit": "50.00", "closing": "571.00"}
         )
         self.assertEqual(
             body["group_accounts"][0],
             {
+                "entity": "BE01",
                 "code": "T1200",
                 "name": "Trade receivables",
                 "rate_type": "closing",
@@ -158,7 +174,7 @@ class TestTrialBalance(TrialBalanceFixtures, IntegrationCase):
         group_rows = {row["code"]: row for row in body["group_accounts"]}
         self.assertEqual(
             {code: row["rate_type"] for code, row in group_rows.items()},
-            {"T1200": "closing", "T6000": "average", "T7000": "average"},
+            {"T1200": "closing", "T6000": "average", "T7000": "average", "CTA": "translation"},
         )
         revenue = rows[self.us_income.with_company(self.us01).code]["group"]
         self.assertEqual(
@@ -255,7 +271,12 @@ class TestTrialBalance(TrialBalanceFixtures, IntegrationCase):
     # -------------------------------------------------------------------- UI
     def test_wizard_fills_list_and_pivot_lines(self):
         wizard = self.env["integration.trial.balance.wizard"].create(
-            {"company_id": self.us01.id, "date_from": DATE_FROM, "date_to": DATE_TO}
+            {
+                "all_entities": False,
+                "company_ids": [(6, 0, self.us01.ids)],
+                "date_from": DATE_FROM,
+                "date_to": DATE_TO,
+            }
         )
         self.assertEqual(wizard.group_currency_id, self.eur)
         action = wizard.action_show()
@@ -267,6 +288,7 @@ class TestTrialBalance(TrialBalanceFixtures, IntegrationCase):
         self.assertEqual(set(lines), set(self._rows(body)))
         for row in body["accounts"]:
             line = lines[row["code"]]
+            self.assertEqual((line.entity_code, line.currency_id), ("US01", self.usd))
             self.assertEqual(
                 [self._money(line[f]) for f in ("opening", "debit", "credit", "closing")],
                 [row[k] for k in ("opening", "debit", "credit", "closing")],
@@ -275,31 +297,40 @@ class TestTrialBalance(TrialBalanceFixtures, IntegrationCase):
                 [self._money(line[f"group_{k}"]) for k in ("opening", "debit", "credit", "closing")],
                 [row["group"][k] for k in ("opening", "debit", "credit", "closing")],
             )
-            self.assertEqual(line.group_account_id.code or None, row["group_account"])
+            if row["code"] != "CTA":
+                self.assertEqual(line.group_account_id.code or None, row["group_account"])
+        self.assertEqual(
+            (lines["CTA"].rate_type, lines["CTA"].group_account_label, lines["CTA"].is_translation),
+            ("translation", "CTA Translation difference", True),
+        )
+        receivable = lines[self.us_receivable.with_company(self.us01).code]
+        self.assertEqual(receivable.group_account_label, "T1200 Trade receivables")
         # Shown twice: the lines are replaced, not added.
         wizard.action_show()
         self.assertEqual(len(wizard.line_ids), len(body["accounts"]))
 
         download = wizard.action_download_csv()
         self.assertEqual(download["type"], "ir.actions.act_url")
-        self.assertIn(f"company_id={self.us01.id}", download["url"])
+        self.assertIn(f"company_ids={self.us01.id}", download["url"])
         self.assertIn("date_from=2025-01-01", download["url"])
 
     def test_wizard_refuses_reversed_period(self):
         with self.assertRaises(ValidationError):
-            self.env["integration.trial.balance.wizard"].create(
-                {"company_id": self.be01.id, "date_from": DATE_TO, "date_to": DATE_FROM}
-            )
+            self.env["integration.trial.balance.wizard"].create({"date_from": DATE_TO, "date_to": DATE_FROM})
 
     def test_csv_rows_are_the_account_rows(self):
         report = self.Report._compute(self.be01, DATE_FROM, DATE_TO)
         lines = self.Report._as_csv(report).splitlines()
         self.assertEqual(
             lines[0],
-            "code,name,group_account,opening,debit,credit,closing,"
-            "group_opening,group_debit,group_credit,group_closing",
+            "entity,currency,code,name,group_account,rate_type,opening,debit,credit,closing,"
+            "group_currency,group_opening,group_debit,group_credit,group_closing",
         )
         self.assertEqual(len(lines) - 1, len(report["accounts"]))
         code = self.be_receivable.with_company(self.be01).code
-        receivable = next(line for line in lines if line.startswith(f"{code},"))
-        self.assertTrue(receivable.endswith(",T1200,500.00,121.00,50.00,571.00,500.00,121.00,50.00,571.00"))
+        receivable = next(line for line in lines if line.startswith(f"BE01,EUR,{code},"))
+        self.assertTrue(
+            receivable.endswith(",T1200,closing,500.00,121.00,50.00,571.00,EUR,500.00,121.00,50.00,571.00")
+        )
+        us_lines = self.Report._as_csv(self.Report._compute(self.us01, DATE_FROM, DATE_TO)).splitlines()
+        self.assertTrue(us_lines[-1].startswith("US01,USD,CTA,Translation difference,CTA,translation,"))

@@ -116,16 +116,34 @@ class TestTrialBalanceApi(TrialBalanceFixtures, IntegrationHttpCase):
             self.be01 | self.us01,
         )
         self.authenticate(user.login, user.login)
-        wizard = self.env["integration.trial.balance.wizard"].create(
-            {"company_id": self.us01.id, "date_from": "2025-01-01", "date_to": "2025-11-30"}
+        Wizard = self.env["integration.trial.balance.wizard"].with_user(user)
+        Report = self.env["integration.trial.balance"]
+        one = Wizard.create(
+            {
+                "all_entities": False,
+                "company_ids": [(6, 0, self.us01.ids)],
+                "date_from": "2025-01-01",
+                "date_to": "2025-11-30",
+            }
         )
-        response = self.url_open(wizard.action_download_csv()["url"])
+        response = self.url_open(one.action_download_csv()["url"])
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(response.headers["Content-Type"].split(";")[0], "text/csv")
         self.assertIn("attachment", response.headers["Content-Disposition"])
-        report = self.env["integration.trial.balance"]
-        expected = report._as_csv(report._compute(self.us01, "2025-01-01", "2025-11-30"))
+        disposition = response.headers["Content-Disposition"]
+        self.assertIn("trial-balance-US01-2025-01-01-2025-11-30.csv", disposition)
+        expected = Report._as_csv(Report._compute(self.us01, "2025-01-01", "2025-11-30"))
         self.assertEqual(response.text, expected)
+        # All the user's entities in one file: the API's group CSV of the same entities.
+        every = Wizard.create({"date_from": "2025-01-01", "date_to": "2025-11-30"})
+        response = self.url_open(every.action_download_csv()["url"])
+        self.assertEqual(response.status_code, 200, response.text)
+        disposition = response.headers["Content-Disposition"]
+        self.assertIn("trial-balance-group-2025-01-01-2025-11-30.csv", disposition)
+        group = Report._compute_group(self.be01 | self.us01, "2025-01-01", "2025-11-30")
+        self.assertEqual(response.text, Report._group_as_csv(group))
+        entities = {row["entity"] for row in csv.DictReader(io.StringIO(response.text))}
+        self.assertEqual(entities, {"BE01", "US01"})
 
     def test_download_refuses_a_company_the_user_may_not_use(self):
         user = self._user(
@@ -134,6 +152,16 @@ class TestTrialBalanceApi(TrialBalanceFixtures, IntegrationHttpCase):
             self.be01,
         )
         self.authenticate(user.login, user.login)
-        query = urlencode({"company_id": self.us01.id, "date_from": "2025-01-01", "date_to": "2025-11-30"})
-        response = self.url_open(f"/integration/reporting/trial-balance.csv?{query}")
-        self.assertEqual(response.status_code, 403)
+        period = {"date_from": "2025-01-01", "date_to": "2025-11-30"}
+        for ids in (str(self.us01.id), f"{self.be01.id},{self.us01.id}", "999999"):
+            query = urlencode({"company_ids": ids, **period})
+            response = self.url_open(f"/integration/reporting/trial-balance.csv?{query}")
+            self.assertEqual(response.status_code, 403, ids)
+        query = urlencode({"company_id": self.us01.id, **period})
+        self.assertEqual(self.url_open(f"/integration/reporting/trial-balance.csv?{query}").status_code, 403)
+        for ids in ("", "x", f"{self.be01.id},", "\u00b2", "9" * 40):
+            query = urlencode({"company_ids": ids, **period})
+            response = self.url_open(f"/integration/reporting/trial-balance.csv?{query}")
+            self.assertEqual(response.status_code, 400, ids)
+        query = urlencode({"company_ids": self.be01.id, **period})
+        self.assertEqual(self.url_open(f"/integration/reporting/trial-balance.csv?{query}").status_code, 200)
