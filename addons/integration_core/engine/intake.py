@@ -295,7 +295,7 @@ def _store(env, intake, pending, envelopes, correlation_ids):
         return dict(zip(indexes, messages, strict=True))
     except RETRIED_BY_ODOO:
         raise
-    except Exception:  # noqa: BLE001 - each envelope is told apart below
+    except Exception:
         _logger.debug("integration: storing %d messages at once failed; one by one", len(indexes))
     stored = {}
     for index in indexes:

@@ -208,7 +208,7 @@ def _apply_outcomes(env, messages, outcomes, flow):
                 else:
                     _record_done(message, outcome[:1], now)
                     done |= message
-        except Exception as error:  # noqa: BLE001 - contained to this message, see _set_aside
+        except Exception as error:
             _set_aside(env, message, error, now)
     if done:
         env["integration.exception"]._resolve_by_success(done, now)
@@ -252,7 +252,7 @@ def _set_aside(env, message, error, now):
     try:
         with mute_logger("odoo.sql_db"), env.cr.savepoint():
             env["integration.exception"]._raise_for(message, errors)
-    except Exception:  # noqa: BLE001 - the message is out of the queue already; the log says why
+    except Exception:
         _logger.exception("integration: message %s: could not open its exception", message.id)
 
 

@@ -135,7 +135,7 @@ class IntegrationAlertRule(models.Model):
             try:
                 with self.env.cr.savepoint():
                     rule._evaluate()
-            except Exception:  # noqa: BLE001 - logged with its traceback; the next run tries again
+            except Exception:
                 _logger.exception("integration: alert %s could not be checked", rule.id)
 
     def action_evaluate(self):

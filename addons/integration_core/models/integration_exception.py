@@ -140,7 +140,7 @@ class IntegrationException(models.Model):
             [exceptions.message_id.ids],
         )
         retried_by = dict(self.env.cr.fetchall())
-        for user_id in set(retried_by.get(e.message_id.id) for e in exceptions):
+        for user_id in {retried_by.get(e.message_id.id) for e in exceptions}:
             group = exceptions.filtered(lambda e, uid=user_id: retried_by.get(e.message_id.id) == uid)
             group.write(
                 {

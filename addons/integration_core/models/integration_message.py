@@ -96,10 +96,6 @@ class IntegrationMessage(models.Model):
     # 10,000 messages moved within 2% (an ever-growing date only appends to the index's last
     # page). Measured by benchmarks/bench_dashboard.py (README).
     _received_idx = models.Index("(create_date)")
-    # The dashboard's windows (last 24 hours, 7 days) read messages by receipt date. With 200,000
-    # stored: dashboard 343 -> 81 ms, messages by hour 264 -> 29 ms; storing costs ~10% more
-    # (benchmarks/bench_dashboard.py, README).
-    _received_idx = models.Index("(create_date)")
 
     @api.depends("flow_id.name", "idempotency_key")
     def _compute_display_name(self):

@@ -35,8 +35,7 @@ class TestDashboard(MonitoringCase):
             (da02.backlog, da02.received_24h, da02.done_24h, da02.failed_24h),
             (0, 0, 0, 0),
         )
-        self.assertEqual((da02.open_exceptions, da02.dead, da02.failure_rate), (0, 0, 0)
-        )
+        self.assertEqual((da02.open_exceptions, da02.dead, da02.failure_rate), (0, 0, 0))
         da03 = self._row(self.da03)
         self.assertFalse(da03.flow_id)
         self.assertEqual((da03.backlog, da03.done_24h, da03.open_exceptions), (0, 0, 0))

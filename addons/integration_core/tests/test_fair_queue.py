@@ -69,7 +69,9 @@ class TestFairQueue(IntegrationCase):
         self.assertLessEqual(position, 100, f"US01's message waited behind {position} BE01 messages")
 
     def test_each_batch_is_one_entity_and_flow(self):
-        self._send(*[self._envelope(key=f"mix-{index}", entity=("BE01", "US01")[index % 2]) for index in range(20)])
+        self._send(
+            *[self._envelope(key=f"mix-{index}", entity=("BE01", "US01")[index % 2]) for index in range(20)]
+        )
         batch = self._claim(self.flow_echo)
         self.assertEqual(len(batch), 10)
         self.assertEqual(len(batch.company_id), 1)
@@ -88,7 +90,9 @@ class TestFairQueue(IntegrationCase):
         self.env.cr.execute("DELETE FROM integration_queue_turn")
         self.flow_echo.mode = "batch"
         self.assertEqual(
-            self._claim(self.flow_je, self.flow_echo), entries, "a batch-window flow never goes before real time"
+            self._claim(self.flow_je, self.flow_echo),
+            entries,
+            "a batch-window flow never goes before real time",
         )
 
     def test_a_starving_group_goes_first_whatever_its_priority(self):
@@ -99,7 +103,8 @@ class TestFairQueue(IntegrationCase):
         self.flow_je.priority = "low"
         self.flow_echo.priority = "high"
         self.env.cr.execute(
-            "UPDATE integration_message SET create_date = create_date - interval '1 hour' WHERE id = %s", old.ids
+            "UPDATE integration_message SET create_date = create_date - interval '1 hour' WHERE id = %s",
+            old.ids,
         )
         self.assertEqual(self._claim(self.flow_je, self.flow_echo), old)
 
@@ -164,8 +169,9 @@ class TestFairQueue(IntegrationCase):
                 raise ValueError("bookkeeping fault injected for one message")
             return record_done(message, record, now)
 
-        with patch.object(processor, "_record_done", fail_for_broken), self.assertLogs(
-            "odoo.addons.integration_core", "ERROR"
+        with (
+            patch.object(processor, "_record_done", fail_for_broken),
+            self.assertLogs("odoo.addons.integration_core", "ERROR"),
         ):
             self.Message._process_queue()
         broken.invalidate_recordset()

@@ -51,12 +51,14 @@ class TestRejectedRequests(IntegrationHttpCase):
 
     def test_a_whole_request_refused_from_a_known_sender_is_listed(self):
         before = self.Rejected.search_count([("endpoint_id", "=", self.endpoint.id)])
-        response = self._request("POST", "/messages", key=self.key, raw=b"{not json", headers={
-            "Content-Type": "application/json"})
+        response = self._request(
+            "POST", "/messages", key=self.key, raw=b"{not json", headers={"Content-Type": "application/json"}
+        )
         self.assertEqual(response.status_code, 400, response.text)
         self.assertEqual(response.json()["error"], "malformed_json")
-        response = self._request("POST", "/messages", key=self.key, raw=b"<xml/>", headers={
-            "Content-Type": "application/xml"})
+        response = self._request(
+            "POST", "/messages", key=self.key, raw=b"<xml/>", headers={"Content-Type": "application/xml"}
+        )
         self.assertEqual(response.json(), {"error": "unsupported_media_type"})
         refused = self.Rejected.with_user(self.finance).search(
             [("endpoint_id", "=", self.endpoint.id)], order="id desc", limit=2

@@ -134,7 +134,7 @@ class CodeResolver:
         )
         return self._problem("unknown_reference", kind, code, dimension, date, message)
 
-    def _missing(self, kind, code, dimension, date, governed=False, tables=False):
+    def _missing(self, kind, code, dimension, date, governed=False, tables=False):  # noqa: PLR0917
         """A sender's code with no mapping (the contract's ``missing_mapping``).
 
         Every problem carries the document's date it was looked up for, so
@@ -166,7 +166,7 @@ class CodeResolver:
         return self._problem("missing_mapping", kind, code, dimension, date, message)
 
     @staticmethod
-    def _problem(error_code, kind, code, dimension, date, message):
+    def _problem(error_code, kind, code, dimension, date, message):  # noqa: PLR0917
         problem = {"code": error_code, "type": kind, "value": code, "message": message, "date": str(date)}
         if dimension:
             problem["dimension"] = dimension

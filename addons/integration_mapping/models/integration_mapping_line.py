@@ -56,9 +56,11 @@ class IntegrationMappingLine(models.Model):
     def _valid_on(self, date):
         """The lines mapping their code to a record on ``date``."""
         return self.filtered(
-            lambda line: line._target()
-            and (not line.date_from or line.date_from <= date)
-            and (not line.date_to or date <= line.date_to)
+            lambda line: (
+                line._target()
+                and (not line.date_from or line.date_from <= date)
+                and (not line.date_to or date <= line.date_to)
+            )
         )
 
     def _label(self, record):

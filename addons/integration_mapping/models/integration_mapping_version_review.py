@@ -1,4 +1,4 @@
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -112,8 +112,7 @@ class IntegrationMappingVersion(models.Model):
         if not mine:
             return Markup("")
         items = [
-            Markup("<li>%s%s</li>")
-            % (message.display_name, (" — " + ", ".join(codes)) if codes else "")
+            Markup("<li>%s%s</li>") % (message.display_name, (" — " + ", ".join(codes)) if codes else "")
             for message, codes in ((m, messages[m]) for m in mine[:SHOWN_MESSAGES])
         ]
         if len(mine) > SHOWN_MESSAGES:
@@ -234,7 +233,9 @@ class IntegrationMappingVersion(models.Model):
 
     @api.model
     @api.readonly
-    def web_search_read(self, domain, specification, offset=0, limit=None, order=None, count_limit=None):
+    def web_search_read(  # noqa: PLR0917 - Odoo's own signature
+        self, domain, specification, offset=0, limit=None, order=None, count_limit=None
+    ):
         return super(IntegrationMappingVersion, self._all_my_entities()).web_search_read(
             domain, specification, offset=offset, limit=limit, order=order, count_limit=count_limit
         )

@@ -49,7 +49,7 @@ class IntegrationMessage(models.Model):
                 f"posting_{move.integration_approval_state}",
                 mine,
                 description=description,
-                details=dict.fromkeys(mine.ids, {"approval": move.integration_approval_state, **vals}),
+                details={key: {"approval": move.integration_approval_state, **vals} for key in mine.ids},
             )
         return messages
 

@@ -156,9 +156,11 @@ class IntegrationPostingApprovalRule(models.Model):
         rule = self.sudo()
         candidates = rule.approver_group_id.all_user_ids | rule.approver_user_ids
         return candidates.filtered(
-            lambda user: user.active
-            and not user.share
-            and rule.company_id in user.company_ids
-            and user.has_group(POSTING_RIGHT)
-            and not user.has_group(SERVICE_GROUP)
+            lambda user: (
+                user.active
+                and not user.share
+                and rule.company_id in user.company_ids
+                and user.has_group(POSTING_RIGHT)
+                and not user.has_group(SERVICE_GROUP)
+            )
         )

@@ -139,9 +139,21 @@ class TestGroupTrialBalance(GroupTrialBalanceFixtures, IntegrationCase):
         self.assertEqual(
             list(rows[0]),
             [
-                "entity", "currency", "code", "name", "group_account", "rate_type",
-                "opening", "debit", "credit", "closing",
-                "group_currency", "group_opening", "group_debit", "group_credit", "group_closing",
+                "entity",
+                "currency",
+                "code",
+                "name",
+                "group_account",
+                "rate_type",
+                "opening",
+                "debit",
+                "credit",
+                "closing",
+                "group_currency",
+                "group_opening",
+                "group_debit",
+                "group_credit",
+                "group_closing",
             ],
         )
         self.assertEqual(len(rows), len(body["accounts"]))
@@ -175,8 +187,10 @@ class TestGroupTrialBalance(GroupTrialBalanceFixtures, IntegrationCase):
     def test_wizard_runs_all_my_entities_even_those_switched_off(self):
         user = self._finance_user()
         # Only BE01 is switched on in the company menu.
-        Wizard = self.env["integration.trial.balance.wizard"].with_user(user).with_context(
-            allowed_company_ids=[self.be01.id]
+        Wizard = (
+            self.env["integration.trial.balance.wizard"]
+            .with_user(user)
+            .with_context(allowed_company_ids=[self.be01.id])
         )
         wizard = Wizard.create({"date_from": DATE_FROM, "date_to": DATE_TO})
         self.assertTrue(wizard.all_entities)
