@@ -4,6 +4,7 @@ through Add Mapping by the demo finance user, approved by a second manager, unti
 from odoo.tests import tagged
 
 from odoo.addons.integration_core.tests.common import IntegrationHttpCase
+from odoo.addons.integration_core.tests.test_tours import require_browser
 
 MANAGER = "integration_core.group_integration_manager"
 
@@ -13,6 +14,7 @@ class TestMappingTours(IntegrationHttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        require_browser()
         cls.endpoint = cls._create_endpoint("TOURPAY", companies=cls.be01, flows=cls.flow_je)
         cls.finance = cls.env["res.users"].search([("login", "=", "finance")])
         assert cls.finance, "the demo finance user must be loaded"
