@@ -115,6 +115,28 @@ def dumps(value, sort_keys=False):
     return "".join(_chunks(value, sort_keys))
 
 
+def pretty(value):
+    """The document indented for people to read, numbers still exactly as sent."""
+    if not has_decimal(value):
+        return json.dumps(value, ensure_ascii=False, indent=2)
+    # Each Decimal stands in as a unique string, put back as the bare number it was.
+    numbers = {}
+
+    def swap(node):
+        if isinstance(node, Decimal):
+            marker = f"\x00{len(numbers)}\x00"
+            numbers[json.dumps(marker)] = str(node)
+            return marker
+        if isinstance(node, dict):
+            return {key: swap(item) for key, item in node.items()}
+        if isinstance(node, list):
+            return [swap(item) for item in node]
+        return node
+
+    out = json.dumps(swap(value), ensure_ascii=False, indent=2)
+    return re.sub(r'"\\u0000\d+\\u0000"', lambda match: numbers[match.group()], out)
+
+
 def _chunks(value, sort_keys):
     if isinstance(value, Decimal):
         yield str(value)

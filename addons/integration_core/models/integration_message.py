@@ -1,4 +1,3 @@
-import json
 import logging
 
 from odoo import api, fields, models
@@ -106,7 +105,7 @@ class IntegrationMessage(models.Model):
     def _compute_payload_pretty(self):
         for message in self:
             try:
-                message.payload_pretty = json.dumps(json.loads(message.payload or "null"), indent=2)
+                message.payload_pretty = jsondoc.pretty(jsondoc.loads(message.payload or "null"))
             except ValueError:
                 message.payload_pretty = message.payload
 
