@@ -221,6 +221,8 @@ class IntegrationMappingImpact(models.AbstractModel):
                 [
                     ("state", "=", "done"),
                     ("done_at", ">=", since),
+                    # A purged payload names no code any more: it tells nothing of what would change.
+                    ("payload_purged_at", "=", False),
                     ("endpoint_id", "=", table.endpoint_id.id),
                     ("company_id", "in", table._entities().ids),
                 ],
