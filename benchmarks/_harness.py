@@ -153,6 +153,46 @@ def odoo_server(workers=0, cron_threads=None, log_level="warn", launcher=None, e
             proc.wait()
 
 
+class CpuMeter:
+    """CPU seconds used by an Odoo server (its process and its workers) and by the PostgreSQL
+    backends of the benchmark database (the observer's own connection left out) over a measure:
+    what a figure costs the machine, and so how far more workers could take it on its cores."""
+
+    def __init__(self, server, conn):
+        self.server, self.conn = server, conn
+
+    def _times(self):
+        import psutil
+
+        root = psutil.Process(self.server.proc.pid)
+        odoo = [root, *root.children(recursive=True)]
+        with self.conn.cursor() as cr:
+            cr.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid != pg_backend_pid()"
+            )
+            postgres = [psutil.Process(row[0]) for row in cr.fetchall() if psutil.pid_exists(row[0])]
+        times = {}
+        for kind, processes in (("odoo", odoo), ("postgres", postgres)):
+            for process in processes:
+                try:
+                    cpu = process.cpu_times()
+                except psutil.Error:  # ended meanwhile
+                    continue
+                times[(kind, process.pid)] = cpu.user + cpu.system
+        return times
+
+    def start(self):
+        self.before = self._times()
+
+    def stop(self):
+        """CPU seconds {"odoo": ..., "postgres": ...} since start()."""
+        used = {"odoo": 0.0, "postgres": 0.0}
+        for (kind, pid), seconds in self._times().items():
+            used[kind] += seconds - self.before.get((kind, pid), 0.0)
+        return used
+
+
 def pg_connect(dbname=None):
     """An autocommit connection to the benchmark database (what an outside observer sees)."""
     import psycopg2

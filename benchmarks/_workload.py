@@ -98,7 +98,7 @@ def accepted_ids(responses, expected):
     return ids
 
 
-def orm_baseline(env, workload, company, count, batch_size):
+def orm_baseline(env, workload, company, count, batch_size, first=0):
     """Odoo's ORM: create and post the same entries in batches, committing each batch (seconds)."""
     from odoo import Command
 
@@ -113,9 +113,9 @@ def orm_baseline(env, workload, company, count, batch_size):
         allowed_company_ids=[company.id], mail_create_nolog=True, mail_notrack=True
     )
     start = time.perf_counter()
-    for first in range(0, count, batch_size):
+    for batch_first in range(first, first + count, batch_size):
         vals_list = []
-        for index in range(first, min(first + batch_size, count)):
+        for index in range(batch_first, min(batch_first + batch_size, first + count)):
             payload = workload.payload(index, company.entity_code)
             vals_list.append(
                 {
@@ -204,3 +204,45 @@ def jsonrpc_baseline(url, db, workload, company_id, count):
         )
         rpc.call("account.move", "action_post", [move_id], context=context)
     return time.perf_counter() - start
+
+
+class HttpWatch:
+    """Waiting as an independent client does: GET /integration/v1/messages/<id> until every message is final.
+
+    ``every=False`` walks the messages in order and asks again only about the
+    first one not final yet (a careful client); ``every=True`` asks about every
+    pending message each round (a naive one), which loads the server too.
+    """
+
+    FINAL = ("done", "exception", "dead", "cancelled")
+
+    def __init__(self, url, key, ids, every=False):
+        self.url, self.ids, self.every = url, list(ids), every
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {key}"
+        self.requests = 0
+
+    def state(self, message_id):
+        self.requests += 1
+        response = self.session.get(f"{self.url}/integration/v1/messages/{message_id}", timeout=120)
+        response.raise_for_status()
+        return response.json()["state"]
+
+    def wait(self, start, interval=0.25, timeout=1800):
+        """Seconds from ``start`` (perf_counter) until every message is final."""
+        pending = self.ids
+        while True:
+            still = []
+            for index, message_id in enumerate(pending):
+                if self.state(message_id) not in self.FINAL:
+                    if not self.every:
+                        still = pending[index:]
+                        break
+                    still.append(message_id)
+            pending = still
+            now = time.perf_counter()
+            if not pending:
+                return now - start
+            if now - start > timeout:
+                raise RuntimeError(f"{len(pending)} messages not processed after {timeout} s")
+            time.sleep(interval)
