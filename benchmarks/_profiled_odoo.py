@@ -11,9 +11,9 @@ import os
 import sys
 import time
 
-from odoo.addons.base.models.ir_cron import IrCron
-
 import odoo.cli
+
+from odoo.addons.base.models.ir_cron import IrCron
 
 OUT = os.environ["BENCH_PROFILE_DIR"]
 _counter = itertools.count()

@@ -18,10 +18,10 @@ import json
 import os
 import time
 import uuid
+from _queue import Progress, cancel_pending, clear_messages, lane_crons, message_count, seed_done
 
 from _cronlog import cron_runs, summary
 from _harness import DB, CpuMeter, ensure_database, odoo_server, orm_env, pg_connect
-from _queue import Progress, cancel_pending, clear_messages, lane_crons, message_count, seed_done
 from _report import print_report
 from _workload import HttpWatch, Workload, encode_batches, jsonrpc_baseline, orm_baseline, post_bodies
 
@@ -224,7 +224,7 @@ def measure_in_process(conn, env, endpoint, workload, orm, args, results):
     )
 
 
-def main():  # noqa: PLR0915 - one measure after the other, in the order that keeps them apart
+def main():
     args = parse_args()
     skip = set(args.skip.split(","))
     ensure_database(fresh=args.fresh, update=not args.no_update)

@@ -18,9 +18,9 @@ import pstats
 import tempfile
 import time
 import uuid
+from _queue import Progress, cancel_pending
 
 from _harness import ensure_database, odoo_server, orm_env, pg_connect
-from _queue import Progress, cancel_pending
 from _workload import encode_batches, post_bodies
 from bench_core import setup
 
@@ -32,7 +32,8 @@ def show(stats, title, count, top):
     stats.stream = out
     print(f"\n=== {title}: {stats.total_tt:.1f} s profiled, {1000 * stats.total_tt / count:.1f} ms per entry")
     executes = sum(
-        calls for (path, _line, name), (calls, *_rest) in stats.stats.items()
+        calls
+        for (path, _line, name), (calls, *_rest) in stats.stats.items()
         if name == "execute" and path.endswith("sql_db.py")
     )
     print(f"SQL statements (odoo.sql_db Cursor.execute): {executes / count:.1f} per entry")
