@@ -89,40 +89,35 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         # Odoo's own Post (a button, the auto-post cron, an RPC call) must not go around the approver.
-        waiting = self.filtered(lambda move: move.integration_approval_state == "waiting")
-        if waiting:
-            raise UserError(
-                self.env._(
-                    "%(document)s waits for a finance approver: it is posted with Approve, not Post.",
-                    document=waiting[0].display_name,
-                )
-            )
+        self._integration_refuse_if_waiting(
+            self.env._("%(document)s waits for a finance approver: it is posted with Approve, not Post.")
+        )
         return super()._post(soft=soft)
 
     def button_cancel(self):
         # Cancelling it directly would leave the sender believing it is still waiting.
-        waiting = self.filtered(lambda move: move.integration_approval_state == "waiting")
-        if waiting:
-            raise UserError(
-                self.env._(
-                    "%(document)s waits for a finance approver: use Reject, so that the system that sent "
-                    "it learns why it is not posted.",
-                    document=waiting[0].display_name,
-                )
+        self._integration_refuse_if_waiting(
+            self.env._(
+                "%(document)s waits for a finance approver: use Reject, so that the system that sent "
+                "it learns why it is not posted."
             )
+        )
         return super().button_cancel()
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_waiting_for_approval(self):
+        self._integration_refuse_if_waiting(
+            self.env._(
+                "%(document)s waits for a finance approver: reject it rather than delete it, so that "
+                "the system that sent it learns why."
+            )
+        )
+
+    def _integration_refuse_if_waiting(self, message):
+        """Odoo's own Post, Cancel and Delete must not go around the approver: ``message`` names why."""
         waiting = self.filtered(lambda move: move.integration_approval_state == "waiting")
         if waiting:
-            raise UserError(
-                self.env._(
-                    "%(document)s waits for a finance approver: reject it rather than delete it, so that "
-                    "the system that sent it learns why.",
-                    document=waiting[0].display_name,
-                )
-            )
+            raise UserError(message % {"document": waiting[0].display_name})
 
     @api.depends("integration_approval_state")
     def _compute_hide_post_button(self):
