@@ -75,12 +75,13 @@ if [[ ! -x "$PY" ]]; then
     python3 -m venv "$VENV"
 fi
 req_stamp="$VENV/.requirements.sha256"
-req_hash=$(cat "$ROOT/requirements.txt" | sha256sum | cut -d' ' -f1)
+req_hash=$(cat "$ROOT/requirements.txt" "$ROOT/requirements-oca.txt" | sha256sum | cut -d' ' -f1)
 if [[ "$(cat "$req_stamp" 2>/dev/null)" != "$req_hash" ]]; then
     log "installing requirements.txt into the venv"
     # (the grep: some machines' pip configuration warns about absent local indexes)
     "$PY" -m pip install -q --upgrade pip >/dev/null 2> >(grep -v "^WARNING: Location" >&2)
     "$PY" -m pip install -q -r "$ROOT/requirements.txt" 2> >(grep -v "^WARNING: Location" >&2)
+    "$PY" -m pip install -q --no-deps -r "$ROOT/requirements-oca.txt" 2> >(grep -v "^WARNING: Location" >&2)
     echo "$req_hash" >"$req_stamp"
 fi
 # Make `import odoo` (and so `python -m odoo` and pytest-odoo) find Odoo.

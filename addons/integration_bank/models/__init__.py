@@ -1,0 +1,16 @@
+# Bank statement flow (statements, lines, their identity and continuity)
+from . import account_journal
+from . import account_bank_statement
+from . import account_bank_statement_line
+from . import integration_handler_bank_statement
+
+# Automatic reconciliation and the unmatched bank lines
+from . import integration_bank_reconciler
+from . import account_bank_statement_line_match
+from . import res_company
+from . import res_config_settings
+
+# Payment statuses from gateways
+from . import integration_handler_payment_status
+from . import integration_payment_transaction
+from . import integration_endpoint

@@ -1,0 +1,2 @@
+from . import integration_statement_accept
+from . import integration_bank_writeoff
