@@ -24,6 +24,7 @@
         "views/account_journal_views.xml",
         "views/account_bank_statement_views.xml",
         "wizards/integration_statement_accept_views.xml",
+        "views/integration_exception_views.xml",
         "views/bank_unmatched_views.xml",
         "views/res_config_settings_views.xml",
         "wizards/integration_bank_writeoff_views.xml",

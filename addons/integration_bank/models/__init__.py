@@ -14,3 +14,7 @@ from . import res_config_settings
 from . import integration_handler_payment_status
 from . import integration_payment_transaction
 from . import integration_endpoint
+
+# A finance user's acceptance of a statement that does not add up
+from . import integration_bank_balance_acceptance
+from . import integration_exception

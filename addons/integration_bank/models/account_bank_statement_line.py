@@ -1,0 +1,36 @@
+from odoo import fields, models
+
+
+class AccountBankStatementLine(models.Model):
+    _name = "account.bank.statement.line"
+    _inherit = ["account.bank.statement.line", "integration.traced.mixin"]
+
+    integration_line_identity = fields.Char(
+        string="Line Identity",
+        copy=False,
+        readonly=True,
+        help="What makes this bank line unique in its bank account: the bank's line id, or, where "
+        "the bank gives none or repeats one, an identity derived from the statement and the entry. "
+        "A line is never imported twice.",
+    )
+    integration_bank_line_id = fields.Char(string="Bank's Line Id", copy=False, readonly=True)
+    integration_reference = fields.Char(
+        string="Payer's Reference",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        help="The reference the payer gave (structured or free), as the bank sent it.",
+    )
+    integration_end_to_end_id = fields.Char(string="End-to-End Id", copy=False, readonly=True)
+    integration_value_date = fields.Date(string="Value Date", copy=False, readonly=True)
+    integration_reversal = fields.Boolean(
+        string="Reversal",
+        copy=False,
+        readonly=True,
+        help="The bank marked this entry as the reversal of an earlier one; its sign is the bank's.",
+    )
+
+    _integration_line_identity_unique = models.UniqueIndex(
+        "(journal_id, integration_line_identity) WHERE integration_line_identity IS NOT NULL",
+        "This bank line was already imported.",
+    )
