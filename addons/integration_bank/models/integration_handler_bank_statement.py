@@ -138,7 +138,9 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
         for date in sorted(dates):
             self._check_lock_dates(company, date, journal)
         partners = self._partners_by_account(company, payload)
-        statement = Statement.create(
+        # OCA's statement lines guess a contact from a shared account or a similar name; a guess
+        # must not drive reconciliation: the contact is set here only when the account names one.
+        statement = Statement.with_context(skip_retrieve_partner=True).create(
             {
                 "name": payload["statement_id"],
                 "reference": payload["statement_id"],
