@@ -21,6 +21,32 @@ class ResCompany(models.Model):
                 code = "generic_coa"
             chart._load(code, company, install_demo=False)
 
+    # Each entity's main bank account, as its bank names it in feeds: an IBAN where the country
+    # has them, the bank's own account id elsewhere (camt.053 Othr/Id).
+    _DEMO_BANK_ACCOUNTS = {
+        "BE01": ("BE68539007547034", None),
+        "UK01": ("GB29NWBK60161331926819", None),
+        "PL01": ("PL61109010140000071219812874", None),
+        "US01": (None, "021000021-000123456789"),
+        "SG01": (None, "DBS-0012-345678"),
+    }
+
+    @api.model
+    def _integration_demo_bank_accounts(self):
+        for code, (iban, bank_ref) in self._DEMO_BANK_ACCOUNTS.items():
+            company = self._find_by_entity_code(code)
+            journal = self.env["account.journal"].search(
+                [("company_id", "=", company.id), ("type", "=", "bank")], order="sequence, id", limit=1
+            )
+            if not journal or journal.bank_account_id or journal.integration_bank_account_ref:
+                continue
+            if iban:
+                journal.bank_account_id = self.env["res.partner.bank"].create(
+                    {"acc_number": iban, "partner_id": company.partner_id.id, "company_id": company.id}
+                )
+            else:
+                journal.integration_bank_account_ref = bank_ref
+
     @api.model
     def _integration_demo_messages(self):
         """A few messages through the real intake and engine, so the screens show a live queue."""
@@ -105,4 +131,47 @@ class ResCompany(models.Model):
                 },
             ],
         )
+        Message._process_queue()
+        self._integration_demo_bank_feed()
+
+    @api.model
+    def _integration_demo_bank_feed(self):
+        """One statement of BE01's bank account, closing at 1,000.00 (where the contract's example
+        statement opens), with two lines nobody has matched yet."""
+        Message = self.env["integration.message"]
+        bank = self.env.ref("integration_demo.demo_endpoint_bank")
+        lines = [
+            {
+                "id": "DEMO-2026-11-29-1",
+                "date": "2026-11-29",
+                "amount": "1500.00",
+                "counterparty_name": "Unknown Customer BV",
+                "reference": "INV 2026/0099",
+                "label": "Customer payment",
+            },
+            {
+                "id": "DEMO-2026-11-29-2",
+                "date": "2026-11-29",
+                "amount": "-500.00",
+                "counterparty_name": "Brussels Offices SA",
+                "label": "Office rent November",
+            },
+        ]
+        statement = {
+            "account": "BE68539007547034",
+            "statement_id": "2026-11-29-001",
+            "date": "2026-11-29",
+            "currency": "EUR",
+            "opening_balance": "0.00",
+            "closing_balance": "1000.00",
+            "lines": lines,
+        }
+        envelope = {
+            "flow": "bank_statement",
+            "schema_version": "1.0",
+            "entity": "BE01",
+            "idempotency_key": "demo-statement-2026-11-29-001",
+            "payload": statement,
+        }
+        Message._api_receive(bank, [envelope])
         Message._process_queue()
