@@ -1,10 +1,17 @@
 {
     "name": "Integration Intercompany",
-    "summary": "Mirrored intercompany documents, shared-service allocations, intercompany reconciliation and eliminations",
+    "summary": "Mirrored intercompany documents, shared-service allocations, intercompany reconciliation, "
+    "eliminations, the consolidated trial balance and the period-close cockpit",
     "version": "19.0.1.0.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "Finance Integration Team",
     "website": "https://example.com/finance-integration",
     "depends": ["integration_mapping"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/integration_intercompany_security.xml",
+        "views/menus.xml",
+        "views/integration_intercompany_rule_views.xml",
+    ],
 }
