@@ -52,7 +52,7 @@ LIMITS = {
 }
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_BUT_LAYOUT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_LAYOUT = re.compile(r"[\t\n\r]+")
+_LAYOUT = re.compile(r"\s*[\t\n\r]\s*")
 
 
 class CamtError(ValueError):
