@@ -19,7 +19,7 @@ import requests
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONF = os.environ.get("BENCH_CONF", os.path.join(ROOT, ".deps", "odoo.local.conf"))
 DB = os.environ.get("BENCH_DB", "integration_bench")
-ADDONS = "integration_core,integration_mapping,integration_intercompany,integration_bank,integration_demo"
+ADDONS = "integration_core,integration_mapping,integration_bank,integration_intercompany,integration_demo"
 
 
 def odoo_cli(*args):

@@ -9,7 +9,7 @@ PY="$VENV/bin/python"
 LOCAL_CONF="$DEPS/odoo.local.conf"
 
 # Addons the product ships, in dependency order.
-PRODUCT_ADDONS="integration_core,integration_mapping,integration_intercompany,integration_bank"
+PRODUCT_ADDONS="integration_core,integration_mapping,integration_bank,integration_intercompany"
 # Test-only addons (a fake flow for the engine tests), installed by test.sh only.
 TEST_ADDONS="test_integration_core"
 # The demo group: five entities with their localisations (BE, US, UK, SG, PL).

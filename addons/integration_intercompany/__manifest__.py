@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "Finance Integration Team",
     "website": "https://example.com/finance-integration",
-    "depends": ["integration_mapping"],
+    "depends": ["integration_mapping", "integration_bank"],
     "data": [
         "security/ir.model.access.csv",
         "security/integration_intercompany_security.xml",
