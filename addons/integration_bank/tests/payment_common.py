@@ -45,7 +45,8 @@ class PaymentCase(IntegrationHttpCase):
         return message
 
     def _invoice(self, number="WEB-T-0042", currency="EUR", move_type="out_invoice"):
-        """A posted customer invoice of 121.00 (2 x 50.00 + 21% VAT) made by the invoice flow."""
+        """A posted invoice (or bill) of 121.00 (2 x 50.00 + 21% VAT) made by the invoice flow."""
+        account, tax = ("700000", "21%") if move_type.startswith("out_") else ("604000", "21% M")
         payload = {
             "move_type": move_type,
             "partner": "CUS-9",
@@ -58,8 +59,8 @@ class PaymentCase(IntegrationHttpCase):
                     "label": "Widget",
                     "quantity": "2",
                     "price_unit": "50.00",
-                    "account": "700000",
-                    "taxes": ["21%"],
+                    "account": account,
+                    "taxes": [tax],
                 }
             ],
             "post": True,
