@@ -161,11 +161,16 @@ class ApiController(http.Controller):
             raise unauthorized()
 
     # ----------------------------------------------------------------- body
-    def _read_body(self, endpoint):
-        """The raw body of a JSON request within the endpoint's size limit, its signature checked."""
+    def _read_body(self, endpoint, media_types=None):
+        """The raw body of a JSON request (or of one of ``media_types``, for a route reading another
+        format) within the endpoint's size limit, its signature checked."""
         httprequest = request.httprequest
         mimetype = (httprequest.mimetype or "").lower()
-        if mimetype != "application/json" and not mimetype.endswith("+json"):
+        if media_types is not None:
+            accepted = mimetype in media_types
+        else:
+            accepted = mimetype == "application/json" or mimetype.endswith("+json")
+        if not accepted:
             raise ApiError(415, {"error": "unsupported_media_type"})
         limit = endpoint.max_body_kb * 1024
         if (httprequest.content_length or 0) > limit:
