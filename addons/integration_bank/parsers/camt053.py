@@ -160,27 +160,21 @@ def _date(value):
     return match.group(1) if match else (_clean(value, "date") or "")[:32] or None
 
 
-def _is_zero(amount):
-    try:
-        return Decimal(amount) == 0
-    except InvalidOperation:
-        return False
-
-
 def _signed(amount, indicator, where):
     """The amount as written, negative for a debit (a zero stays unsigned)."""
     if amount is None:
         return None
     amount = amount.removeprefix("+")
     if indicator == "DBIT":
-        return amount if _is_zero(amount) else f"-{amount}"
-    if indicator == "CRDT" or _is_zero(amount):
+        return amount if _decimal(amount) == 0 else f"-{amount}"
+    if indicator == "CRDT" or _decimal(amount) == 0:
         return amount
     shown = repr(indicator[:20]) if indicator else "missing"
     raise InvalidCamt(f"{where}: the credit/debit indicator is {shown}, neither CRDT nor DBIT")
 
 
 def _decimal(amount):
+    """The amount's exact value when it is a finite decimal, else None."""
     try:
         value = Decimal(amount)
     except (InvalidOperation, TypeError):
