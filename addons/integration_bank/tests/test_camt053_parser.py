@@ -227,6 +227,15 @@ class TestCamt053Parser(BaseCase):
                     (statement["statement_id"], statement["lines"][0]["amount"]), ("ST-1", "10.00")
                 )
 
+    def test_files_in_other_encodings_are_read(self):
+        details = "<TxDtls><RltdPties><Dbtr><Nm>Société Générale</Nm></Dbtr></RltdPties></TxDtls>"
+        text = camt_files.document(camt_files.statement(entries=[camt_files.entry(details=details)])).decode()
+        for encoding in ("UTF-16", "ISO-8859-1"):
+            with self.subTest(encoding):
+                data = text.replace("UTF-8", encoding).encode(encoding)
+                (statement,) = self._parse(data)
+                self.assertEqual(statement["lines"][0]["counterparty_name"], "Société Générale")
+
     def test_other_documents_are_not_camt053(self):
         iso = "urn:iso:std:iso:20022:tech:xsd:{}"
         cases = {
