@@ -118,7 +118,13 @@ class IntegrationHandlerPaymentStatus(models.AbstractModel):
             )
         payment = success.payment_id
         self._check_refund(payment, payload)
-        if payment.state != "canceled":
+        # Statement lines are entries of bank journals, which this flow may not read: asked as the product.
+        if payment.sudo().reconciled_statement_line_ids:
+            # The bank booked the money already: it goes back out, by a payment of its own.
+            date = fields.Date.to_date(payload["date"])
+            self._check_lock_dates(message.company_id, date, payment.journal_id)
+            payment = self._pay_back(payment, date, payload["transaction_id"])
+        elif payment.state != "canceled":
             self._check_lock_dates(message.company_id, payment.date, payment.journal_id)
             self._cancel(payment)
         self._record(message, payload, success.invoice_id, payment)
@@ -327,15 +333,6 @@ class IntegrationHandlerPaymentStatus(models.AbstractModel):
                     paid_currency=payment.currency_id.name,
                 ),
             )
-        if payment.is_matched:
-            raise BusinessError(
-                "invalid_document",
-                self.env._(
-                    "Payment %s is already matched with a bank statement line: the money went through "
-                    "the bank, so its refund is recorded by hand (an outgoing payment), not by cancelling.",
-                    payment.name,
-                ),
-            )
 
     @api.model
     def _cancel(self, payment):
@@ -344,3 +341,29 @@ class IntegrationHandlerPaymentStatus(models.AbstractModel):
         product's, as matching was."""
         payment.move_id.line_ids.sudo().remove_move_reconcile()
         payment.action_cancel()
+
+    @api.model
+    def _pay_back(self, payment, date, transaction_id):
+        """A refund of a payment the bank statement already matched: cancelling it would undo the
+        bank's matching, so the invoice is reopened and an opposite payment (the money going back to
+        the customer, waiting for its bank line) settles the original one instead."""
+        _liquidity, counterpart, _writeoff = payment._seek_for_lines()
+        counterpart.sudo().remove_move_reconcile()
+        refund = self.env["account.payment"].create(
+            {
+                "payment_type": "outbound" if payment.payment_type == "inbound" else "inbound",
+                "partner_type": payment.partner_type,
+                "partner_id": payment.partner_id.id,
+                "amount": payment.amount,
+                "currency_id": payment.currency_id.id,
+                "journal_id": payment.journal_id.id,
+                "date": date,
+                "memo": transaction_id,
+                "destination_account_id": counterpart.account_id.id,
+            }
+        )
+        refund.action_post()
+        _liquidity, refund_counterpart, _writeoff = refund._seek_for_lines()
+        # An exchange difference may be booked between the two: the product's step, as matching is.
+        (counterpart + refund_counterpart).sudo().reconcile()
+        return refund

@@ -182,6 +182,59 @@ class TestPaymentStatus(PaymentCase):
         self.assertEqual(self._done(self._status("refund-2", status="refunded")), payment)
         self.assertEqual(self.Transaction.search_count([("transaction_id", "=", "pi_3Nx")]), 2)
 
+    def test_refunded_after_the_bank_matched_the_payment_pays_the_money_back(self):
+        invoice = self._invoice()
+        payment = self._done(self._status("pay-1"))
+        statement_line = self._match_with_bank_line(payment)
+        refund = self._status("refund-1", status="refunded", date="2026-12-05")
+        back = self._done(refund)
+        self.assertNotEqual(back, payment, "cancelling would undo the bank's matching")
+        self.assertRecordValues(
+            back,
+            [
+                {
+                    "payment_type": "outbound",
+                    "partner_id": self.customer.id,
+                    "amount": 121.0,
+                    "memo": "pi_3Nx",
+                    "date": fields.Date.to_date("2026-12-05"),
+                    "journal_id": payment.journal_id.id,
+                    "is_reconciled": True,
+                    "is_matched": False,
+                }
+            ],
+        )
+        invoice.invalidate_recordset()
+        payment.invalidate_recordset()
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self.assertAlmostEqual(invoice.amount_residual, 121.0, places=2)
+        self.assertNotEqual(payment.state, "canceled")
+        self.assertEqual(payment.reconciled_statement_line_ids, statement_line)
+        # Re-sent: the same payment back, nothing more.
+        self.assertEqual(self._done(self._status("refund-2", status="refunded", date="2026-12-05")), back)
+
+    def _match_with_bank_line(self, payment):
+        """The gateway's payout reaches the bank and is matched with the payment, as Odoo's own tests
+        do without a reconciliation widget."""
+        statement_line = self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": payment.journal_id.id,
+                "date": PAID_ON,
+                "payment_ref": "Gateway payout",
+                "partner_id": payment.partner_id.id,
+                "amount": payment.amount,
+            }
+        )
+        _st_liquidity, st_suspense, _other = statement_line.with_context(
+            skip_account_move_synchronization=True
+        )._seek_for_lines()
+        liquidity = payment._seek_for_lines()[0]
+        st_suspense.account_id = liquidity.account_id
+        (st_suspense + liquidity).reconcile()
+        payment.invalidate_recordset()
+        self.assertTrue(payment.is_matched)
+        return statement_line
+
     def test_refunded_of_an_unknown_transaction(self):
         self._invoice()
         error = self._exception(
