@@ -9,6 +9,8 @@ from . import integration_bank_reconciler
 from . import account_bank_statement_line_match
 from . import res_company
 from . import res_config_settings
+from . import integration_alert_rule_bank
+from . import integration_audit_log_bank
 
 # Payment statuses from gateways
 from . import integration_handler_payment_status
