@@ -14,7 +14,9 @@ class IntegrationHandlerPaymentStatus(models.AbstractModel):
 
     ``succeeded`` registers the payment through Odoo's Register Payment steps
     (partial payments allowed), ``failed`` leaves a note on the invoice and no
-    accounting, ``refunded`` cancels the payment that transaction made.
+    accounting, ``refunded`` cancels the payment that transaction made (Odoo's
+    Cancel: the entry stays, cancelled) or, once a bank statement line matched
+    it, pays the money back by an opposite payment and reopens the invoice.
     Idempotent by (endpoint, entity, transaction id, status): each status
     reported is kept as an ``integration.payment.transaction`` row, which a
     replay or a re-send finds.

@@ -2,7 +2,7 @@
 for failures, refunds undone, idempotency by transaction id, and the service user's rights."""
 
 from odoo import Command, fields
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
 from .payment_common import PAID_ON, PaymentCase
@@ -281,13 +281,40 @@ class TestPaymentStatus(PaymentCase):
         self._done(self._status("pay-1"))
 
     def test_finance_users_see_the_payment_statuses_of_their_entities(self):
-        self._invoice()
-        self._done(self._status("pay-1"))
+        invoice = self._invoice()
+        payment = self._done(self._status("pay-1"))
         be_user = self._user("pay_be", ["integration_core.group_integration_user"], self.be01)
         us_user = self._user("pay_us", ["integration_core.group_integration_user"], self.us01)
-        Transaction = self.Transaction.with_context(active_test=False)
+        Transaction = self.Transaction
         self.assertEqual(Transaction.with_user(be_user).search([]).mapped("transaction_id"), ["pi_3Nx"])
         self.assertFalse(Transaction.with_user(us_user).search([]))
+        # The list a finance user opens: the invoice, the payment and the message, by name.
+        finance = self._user(
+            "pay_fin", ["integration_core.group_integration_user", "account.group_account_invoice"], self.be01
+        )
+        spec = {name: {} for name in ("transaction_id", "status", "amount")} | {
+            name: {"fields": {"display_name": {}}} for name in ("invoice_id", "payment_id", "message_id")
+        }
+        [row] = Transaction.with_user(finance).web_search_read([], spec)["records"]
+        self.assertEqual(row["invoice_id"]["display_name"], invoice.display_name)
+        self.assertEqual(row["payment_id"]["display_name"], payment.display_name)
+        self.assertTrue(row["message_id"]["display_name"])
+
+    def test_an_endpoint_has_one_payment_journal_per_entity_it_may_send_for(self):
+        Journal = self.env["account.journal"]
+        first, second = (
+            Journal.create(
+                {"name": f"Payouts {code}", "code": code, "type": "bank", "company_id": self.be01.id}
+            )
+            for code in ("PO1", "PO2")
+        )
+        with self.assertRaises(ValidationError):
+            self.gateway.payment_journal_ids = [Command.set((first | second).ids)]
+        outsider = self.env["res.company"]._find_by_entity_code("UK01")
+        foreign = Journal.search([*Journal._check_company_domain(outsider), ("type", "=", "bank")], limit=1)
+        self.assertTrue(foreign)
+        with self.assertRaises(ValidationError):
+            self.gateway.payment_journal_ids = [Command.set(foreign.ids)]
 
 
 @tagged("post_install", "-at_install")
