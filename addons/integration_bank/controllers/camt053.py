@@ -77,7 +77,8 @@ class IntegrationCamt053Api(IntegrationApi):
         return key
 
     def _camt_check_entity(self, endpoint, entity):
-        """The entity and the flow the key may write, answered as the core answers an envelope."""
+        """The entity and the flow the key may write, in the core's words for an envelope: a file is for
+        one entity, so it is refused once, as a whole, rather than once per statement."""
         if not entity:
             raise invalid("$.entity", "give the entity code of the bank account's company, e.g. BE01")
         if entity not in endpoint.company_ids.mapped("entity_code"):
