@@ -34,3 +34,15 @@ class AccountBankStatementLine(models.Model):
         "(journal_id, integration_line_identity) WHERE integration_line_identity IS NOT NULL",
         "This bank line was already imported.",
     )
+
+    def _auto_reconcile(self):
+        """OCA's matching on creation is skipped for lines a bank feed imports.
+
+        The feed's own reconciliation runs right after, as the product, with
+        the rules finance users configured on the entity (reference, number,
+        amount and contact); OCA's would run a second matcher with other rules,
+        as the feed's service user, which may not read invoices.
+        """
+        if self.env.context.get("integration_bank_import"):
+            return None
+        return super()._auto_reconcile()

@@ -138,9 +138,10 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
         for date in sorted(dates):
             self._check_lock_dates(company, date, journal)
         partners = self._partners_by_account(company, payload)
-        # OCA's statement lines guess a contact from a shared account or a similar name; a guess
-        # must not drive reconciliation: the contact is set here only when the account names one.
-        statement = Statement.with_context(skip_retrieve_partner=True).create(
+        # OCA's statement lines guess a contact from a shared account or a similar name, and run
+        # their own matcher on creation: a guess must not drive reconciliation, so the contact is
+        # set here only when the account names one, and the feed's reconciliation runs below.
+        statement = Statement.with_context(skip_retrieve_partner=True, integration_bank_import=True).create(
             {
                 "name": payload["statement_id"],
                 "reference": payload["statement_id"],

@@ -159,3 +159,19 @@ class TestBankStatement(BankCase):
             self._line("L1", "1.00", counterparty_iban=IBAN_PAYER)])))
         self.assertFalse(statement.line_ids.partner_id, "two contacts hold the account: no guess")
         self.assertEqual(statement.line_ids.account_number, IBAN_PAYER)
+
+    def test_feed_lines_are_not_matched_by_a_second_matcher_as_the_service_user(self):
+        """OCA's matcher runs on every new statement line outside tests; a feed's lines skip it."""
+        payload = self._statement("S-1", "0", "121.00", [self._line("L1", "121.00", reference="SHOP-1")])
+        envelope = self._envelope(flow="bank_statement", key="oca", entity="BE01", payload=payload)
+        self._receive(self.endpoint, envelope)
+        message = self._message(self.endpoint, "oca")
+        handler = (
+            self.env["integration.handler.bank_statement"]
+            .with_user(self.endpoint.user_id)
+            .with_company(self.be01)
+            .with_context(_test_account_reconcile_oca=True)
+        )
+        result = handler._process_batch(message)[message.id]
+        self.assertEqual(result._name, "account.bank.statement", result)
+        self.assertEqual(result.line_ids.integration_bank_line_id, "L1")
