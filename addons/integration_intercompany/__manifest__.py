@@ -13,5 +13,10 @@
         "security/integration_intercompany_security.xml",
         "views/menus.xml",
         "views/integration_intercompany_rule_views.xml",
+        "security/ir.model.access-close.csv",
+        "security/integration_close_security.xml",
+        "wizards/integration_close_lock_views.xml",
+        "wizards/integration_close_period_group_views.xml",
+        "views/integration_close_views.xml",
     ],
 }
