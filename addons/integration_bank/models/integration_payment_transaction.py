@@ -22,23 +22,17 @@ class IntegrationPaymentTransaction(models.Model):
     endpoint_id = fields.Many2one(
         "integration.endpoint", string="Gateway", required=True, readonly=True, ondelete="restrict"
     )
-    transaction_id = fields.Char(string="Transaction", required=True, readonly=True, index=True)
+    transaction_id = fields.Char(string="Transaction ID", required=True, readonly=True, index=True)
     status = fields.Selection(STATUSES, required=True, readonly=True)
     date = fields.Date(required=True, readonly=True)
     amount = fields.Monetary(readonly=True, currency_field="currency_id")
     currency_id = fields.Many2one("res.currency", readonly=True)
     reason = fields.Char(readonly=True, help="Why the gateway says the payment failed, as it wrote it.")
-    invoice_id = fields.Many2one(
-        "account.move", string="Invoice", readonly=True, check_company=True, ondelete="restrict"
-    )
-    payment_id = fields.Many2one(
-        "account.payment", string="Payment", readonly=True, check_company=True, ondelete="restrict"
-    )
+    invoice_id = fields.Many2one("account.move", readonly=True, check_company=True, ondelete="restrict")
+    payment_id = fields.Many2one("account.payment", readonly=True, check_company=True, ondelete="restrict")
     payment_state = fields.Selection(related="payment_id.state", string="Payment Status")
-    invoice_payment_state = fields.Selection(related="invoice_id.payment_state", string="Invoice Paid")
-    message_id = fields.Many2one(
-        "integration.message", string="Message", required=True, readonly=True, ondelete="restrict"
-    )
+    invoice_payment_state = fields.Selection(related="invoice_id.payment_state", string="Invoice Payment")
+    message_id = fields.Many2one("integration.message", required=True, readonly=True, ondelete="restrict")
     correlation_id = fields.Char(related="message_id.correlation_id", string="Correlation ID")
 
     _status_once = models.Constraint(
