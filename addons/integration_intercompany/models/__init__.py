@@ -4,3 +4,10 @@ from . import integration_intercompany_tax_map
 from . import integration_close_period
 from . import integration_close_check
 from . import integration_audit_log_close
+from . import integration_allocation_pool
+from . import integration_allocation_key
+from . import integration_allocation_key_line
+from . import integration_allocation_run
+from . import integration_allocation_run_line
+from . import integration_allocation_run_pool_line
+from . import integration_handler_allocation_run

@@ -1,0 +1,414 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_repr
+
+from .integration_allocation_key import period_dates, previous_period
+from .integration_allocation_pool import to_decimal
+
+
+def split_exactly(total, weights, quantum):
+    """``total`` split in proportion to ``weights``, each share rounded to ``quantum``.
+
+    The shares add up to ``total`` exactly: what rounding leaves over (or
+    takes too much) goes to the largest share, the first one on a tie.
+    Returns ``(shares, adjustments)``, the adjustment being zero everywhere but there.
+    """
+    weight_sum = sum(weights)
+    shares = [(total * weight / weight_sum).quantize(quantum, rounding=ROUND_HALF_UP) for weight in weights]
+    remainder = total - sum(shares)
+    largest = max(range(len(weights)), key=lambda index: (weights[index], -index))
+    shares[largest] += remainder
+    adjustments = [remainder if index == largest else Decimal(0) for index in range(len(weights))]
+    return shares, adjustments
+
+
+class IntegrationAllocationRun(models.Model):
+    """One period of one allocation key: the computation, reviewed, then invoiced once.
+
+    Compute reads the pool's posted costs and the drivers and keeps them on
+    the run (pool lines, driver values, percentages, markup, amounts) for
+    review and for the auditors; Confirm makes and posts one intercompany
+    invoice per receiver. A key has one run per period: asking again
+    returns the run already made and invoices nothing more.
+    """
+
+    _name = "integration.allocation.run"
+    _inherit = ["integration.traced.mixin", "mail.thread"]
+    _description = "Shared-Service Allocation Run"
+    _order = "period desc, key_id"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    key_id = fields.Many2one(
+        "integration.allocation.key",
+        string="Allocation Key",
+        required=True,
+        index=True,
+        check_company=True,
+        ondelete="restrict",
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        string="Service Entity",
+        required=True,
+        index=True,
+        compute="_compute_company_id",
+        store=True,
+        precompute=True,
+        readonly=True,
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    period = fields.Char(
+        required=True,
+        default=lambda self: previous_period(fields.Date.context_today(self)),
+        help="The month whose posted costs are allocated (YYYY-MM).",
+    )
+    date_from = fields.Date(compute="_compute_dates", store=True)
+    date_to = fields.Date(compute="_compute_dates", store=True, string="Invoice Date")
+    state = fields.Selection(
+        [("draft", "To Review"), ("done", "Invoiced")],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+    )
+    # --- the computation, as it was when computed (the key may change later)
+    method = fields.Selection(related="key_id.method", string="Split By")
+    used_method = fields.Selection(
+        lambda self: self.env["integration.allocation.key"]._fields["method"].selection,
+        string="Split By (as Computed)",
+        readonly=True,
+    )
+    markup_percent = fields.Float("Markup (%)", digits=(6, 2), readonly=True)
+    pool_amount = fields.Monetary("Pool Costs", readonly=True)
+    markup_amount = fields.Monetary("Markup", readonly=True)
+    total_amount = fields.Monetary("Total Recharged", readonly=True)
+    computed_at = fields.Datetime(readonly=True)
+    computed_by_id = fields.Many2one("res.users", string="Computed By", readonly=True)
+    confirmed_at = fields.Datetime("Invoiced At", readonly=True)
+    confirmed_by_id = fields.Many2one("res.users", string="Invoiced By", readonly=True)
+    pool_line_ids = fields.One2many(
+        "integration.allocation.run.pool.line", "run_id", string="Pool", readonly=True
+    )
+    line_ids = fields.One2many("integration.allocation.run.line", "run_id", string="Shares", readonly=True)
+    invoice_ids = fields.Many2many("account.move", compute="_compute_invoice_ids", string="Invoices")
+    invoice_count = fields.Integer(compute="_compute_invoice_ids")
+    warning = fields.Text(compute="_compute_warning")
+
+    _key_period_unique = models.Constraint(
+        "UNIQUE (key_id, period)", "This key already has a run for this period: open it instead."
+    )
+
+    @api.depends("key_id.code", "period")
+    def _compute_name(self):
+        for run in self:
+            run.name = f"{run.key_id.code or ''} {run.period or ''}".strip()
+
+    @api.depends("key_id")
+    def _compute_company_id(self):
+        for run in self:
+            run.company_id = run.key_id.company_id
+
+    @api.depends("period")
+    def _compute_dates(self):
+        for run in self:
+            try:
+                run.date_from, run.date_to = period_dates(run.period)
+            except UserError:
+                run.date_from = run.date_to = False
+
+    @api.depends("line_ids.invoice_id")
+    def _compute_invoice_ids(self):
+        for run in self:
+            run.invoice_ids = run.line_ids.invoice_id
+            run.invoice_count = len(run.invoice_ids)
+
+    @api.depends("line_ids.receiver_company_id", "state")
+    def _compute_warning(self):
+        Rule = self.env["integration.intercompany.rule"]
+        for run in self:
+            missing = [
+                line.receiver_company_id
+                for line in run.line_ids
+                if not Rule._for_pair(run.company_id, line.receiver_company_id)
+            ]
+            run.warning = (
+                run.state == "draft"
+                and missing
+                and self.env._(
+                    "No intercompany rule from %(entity)s to %(receivers)s: their invoices will not be mirrored "
+                    "into their books.",
+                    entity=run.company_id.entity_code or run.company_id.name,
+                    receivers=", ".join(company.entity_code or company.name for company in missing),
+                )
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        runs = super().create(vals_list)
+        for run in runs:
+            period_dates(run.period)
+        return runs
+
+    def write(self, vals):
+        if {"key_id", "period"} & set(vals) and any(run.state == "done" for run in self):
+            raise UserError(self.env._("An invoiced run keeps its key and period."))
+        return super().write(vals)
+
+    def unlink(self):
+        if any(run.state == "done" for run in self):
+            raise UserError(self.env._("An invoiced run is kept for the auditors: it cannot be deleted."))
+        return super().unlink()
+
+    # ------------------------------------------------------------- compute
+    def action_compute(self):
+        """Read the pool's posted costs and the drivers; keep the shares for review."""
+        for run in self:
+            if run.state == "done":
+                raise UserError(
+                    self.env._("%(run)s is invoiced already; it is not computed again.", run=run.name)
+                )
+            run._check_period_over()
+            run.write(run._computation())
+        return True
+
+    def _check_period_over(self):
+        if self.date_to >= fields.Date.context_today(self):
+            raise UserError(
+                self.env._(
+                    "%(period)s is not over: its costs are allocated from the first day of the next month.",
+                    period=self.period,
+                )
+            )
+
+    def _computation(self):
+        """The values of a computed run: pool lines, receivers' drivers, percentages and amounts."""
+        key = self.key_id
+        currency = self.currency_id
+        quantum = Decimal(1).scaleb(-currency.decimal_places)
+        pool_rows = key.pool_id._posted_costs(self.date_from, self.date_to)
+        pool_amount = sum((row["amount"] for row in pool_rows), Decimal(0))
+        if pool_amount <= 0:
+            raise UserError(
+                self.env._(
+                    "The pool %(pool)s has no posted costs in %(period)s: nothing to allocate.",
+                    pool=key.pool_id.name,
+                    period=self.period,
+                )
+            )
+        drivers = self._driver_values(key._lines_for(self.period))
+        weights = [driver["value"] for driver in drivers]
+        self._check_weights(weights)
+        markup = Decimal(float_repr(key.markup_percent, 2))
+        markup_amount = (pool_amount * markup / 100).quantize(quantum, rounding=ROUND_HALF_UP)
+        total = pool_amount + markup_amount
+        costs, _cost_adjustments = split_exactly(pool_amount, weights, quantum)
+        amounts, adjustments = split_exactly(total, weights, quantum)
+        weight_sum = sum(weights)
+        return {
+            "used_method": key.method,
+            "markup_percent": float(markup),
+            "pool_amount": float(pool_amount),
+            "markup_amount": float(markup_amount),
+            "total_amount": float(total),
+            "computed_at": fields.Datetime.now(),
+            "computed_by_id": self.env.uid,
+            "pool_line_ids": [Command.clear()]
+            + [
+                Command.create(
+                    {
+                        "account_id": row["account"].id,
+                        "analytic_account_id": row["analytic_account"].id,
+                        "amount": float(row["amount"]),
+                        "item_count": row["items"],
+                    }
+                )
+                for row in pool_rows
+            ],
+            "line_ids": [Command.clear()]
+            + [
+                Command.create(
+                    {
+                        "key_line_id": driver["line"].id,
+                        "receiver_company_id": driver["line"].receiver_company_id.id,
+                        "driver_source_amount": float(driver["source_amount"]),
+                        "driver_source_currency_id": driver["source_currency"].id,
+                        "driver_value": float(driver["value"]),
+                        "percent": float(driver["value"] * 100 / weight_sum),
+                        "cost_amount": float(cost),
+                        "markup_amount": float(amount - cost),
+                        "amount": float(amount),
+                        "rounding_adjustment": float(adjustment),
+                    }
+                )
+                for driver, cost, amount, adjustment in zip(drivers, costs, amounts, adjustments, strict=True)
+            ],
+        }
+
+    def _check_weights(self, weights):
+        if not weights:
+            raise UserError(
+                self.env._(
+                    "The key %(key)s has no receiver for %(period)s.",
+                    key=self.key_id.name,
+                    period=self.period,
+                )
+            )
+        if self.key_id.method == "fixed" and sum(weights) != 100:
+            raise UserError(
+                self.env._(
+                    "The shares of %(key)s for %(period)s add up to %(sum)s%%, not 100%%.",
+                    key=self.key_id.name,
+                    period=self.period,
+                    sum=sum(weights),
+                )
+            )
+        if sum(weights) <= 0:
+            raise UserError(
+                self.env._(
+                    "Every receiver's driver is zero in %(period)s: the costs of %(key)s cannot be split.",
+                    key=self.key_id.name,
+                    period=self.period,
+                )
+            )
+
+    def _driver_values(self, key_lines):
+        """Per receiver line: ``{"line", "source_amount", "source_currency", "value"}``, the value in the
+        service entity's currency for money drivers, as entered otherwise."""
+        method = self.key_id.method
+        drivers = []
+        for line in key_lines:
+            if method in ("fixed", "headcount"):
+                entered = line.percent if method == "fixed" else line.headcount
+                value = Decimal(float_repr(entered, 2))
+                drivers.append(
+                    {
+                        "line": line,
+                        "source_amount": value,
+                        "source_currency": self.env["res.currency"],
+                        "value": value,
+                    }
+                )
+                continue
+            receiver = line.receiver_company_id
+            source = line._measure(self.date_from, self.date_to)
+            value = to_decimal(
+                receiver.currency_id._convert(float(source), self.currency_id, self.company_id, self.date_to),
+                self.currency_id,
+            )
+            drivers.append(
+                {
+                    "line": line,
+                    "source_amount": source,
+                    "source_currency": receiver.currency_id,
+                    "value": value,
+                }
+            )
+        return drivers
+
+    # ------------------------------------------------------------- confirm
+    def action_confirm(self):
+        """Make and post one intercompany invoice per receiver with a share; a run is invoiced once."""
+        for run in self.filtered(lambda run: run.state == "draft"):
+            if not run.line_ids:
+                raise UserError(self.env._("Compute %(run)s and review its shares first.", run=run.name))
+            run._check_period_over()
+            run._check_lock_dates()
+            lines = run.line_ids.filtered(lambda line: line.amount)
+            Move = self.env["account.move"].with_company(run.company_id)
+            invoices = Move.create([run._prepare_invoice_vals(line) for line in lines])
+            invoices.action_post()
+            for line, invoice in zip(lines, invoices, strict=True):
+                # Odoo computes the total; what the run says is what is invoiced, to the cent.
+                if run.currency_id.compare_amounts(invoice.amount_total, line.amount):
+                    raise UserError(
+                        self.env._(
+                            "The invoice to %(entity)s totals %(total)s, not the share %(share)s.",
+                            entity=line.receiver_company_id.entity_code,
+                            total=invoice.amount_total,
+                            share=line.amount,
+                        )
+                    )
+                line.invoice_id = invoice
+            run.write(
+                {"state": "done", "confirmed_at": fields.Datetime.now(), "confirmed_by_id": self.env.uid}
+            )
+        return True
+
+    def _check_lock_dates(self):
+        violation = self.key_id._lock_violation(self.date_to)
+        if violation:
+            lock_date, lock_field = violation
+            raise UserError(
+                self.env._(
+                    "%(period)s is locked in %(entity)s (%(lock)s: %(lock_date)s): reopen it to invoice the run.",
+                    period=self.period,
+                    entity=self.company_id.entity_code or self.company_id.name,
+                    lock=self.company_id._fields[lock_field].string,
+                    lock_date=lock_date,
+                )
+            )
+
+    def _partner_of(self, receiver):
+        """The receiver in the service entity's books: its intercompany rule's partner, so that the
+        invoice is mirrored; the receiver's own contact when no rule links the two yet."""
+        rule = self.env["integration.intercompany.rule"]._for_pair(self.company_id, receiver)
+        return rule.partner_id or receiver.partner_id
+
+    def _prepare_invoice_vals(self, line):
+        """One invoice line for the whole share: the split per cost account stays on the run.
+
+        No tax: recharges between the group's entities are services taxed by the
+        receiver (reverse charge), and a tax would make the total differ from the share.
+        """
+        key = self.key_id
+        vals = {
+            "move_type": "out_invoice",
+            "company_id": self.company_id.id,
+            "journal_id": key._invoice_journal().id,
+            "partner_id": self._partner_of(line.receiver_company_id).id,
+            "currency_id": self.currency_id.id,
+            "invoice_date": self.date_to,
+            "date": self.date_to,
+            "ref": self.name,
+            "invoice_origin": self.name,
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "name": f"{key.label} {self.period}",
+                        "quantity": 1,
+                        "price_unit": line.amount,
+                        "account_id": key.income_account_id.id,
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+            ],
+        }
+        if self.integration_message_id:
+            vals.update(self._integration_trace_vals(self.integration_message_id))
+        return vals
+
+    def action_open_integration_message(self):
+        """The API message that asked for this run."""
+        self.ensure_one()
+        self.integration_message_id.check_access("read")
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.integration_message_id.display_name,
+            "res_model": "integration.message",
+            "res_id": self.integration_message_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Recharge Invoices"),
+            "res_model": "account.move",
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.invoice_ids.ids)],
+        }
