@@ -22,5 +22,12 @@
         "wizards/integration_close_lock_views.xml",
         "wizards/integration_close_period_group_views.xml",
         "views/integration_close_views.xml",
+        "security/ir.model.access-reporting.csv",
+        "security/integration_intercompany_reporting_security.xml",
+        "data/integration_ic_reconciliation_data.xml",
+        "views/integration_ic_reconciliation_views.xml",
+        "views/integration_elimination_views.xml",
+        "views/integration_consolidated_tb_views.xml",
+        "views/res_company_ic_reporting_views.xml",
     ],
 }

@@ -11,3 +11,12 @@ from . import integration_allocation_run
 from . import integration_allocation_run_line
 from . import integration_allocation_run_pool_line
 from . import integration_handler_allocation_run
+from . import res_company
+from . import integration_ic_reconciliation_engine
+from . import integration_ic_reconciliation
+from . import integration_ic_reconciliation_line
+from . import integration_ic_reconciliation_item
+from . import integration_elimination_engine
+from . import integration_elimination
+from . import integration_elimination_line
+from . import integration_consolidated_tb
