@@ -45,11 +45,16 @@ class IntegrationCloseCheck(models.Model):
 
     # ------------------------------------------------------------ evaluation
     @api.model
-    def _evaluate(self, period):
-        """The checklist's values for ``period``, one dict per item (read as the system: see the period)."""
+    def _evaluate(self, period, shared=None):
+        """The checklist's values for ``period``, one dict per item (read as the system: see the period).
+
+        ``shared``: a dict kept across the periods checked together, for what
+        is computed once for the whole group (the intercompany reconciliation
+        at a date), not once per entity.
+        """
         rows = []
         for sequence, (code, _label, severity) in enumerate(CHECKS, start=1):
-            count, note = getattr(self, f"_count_{code}")(period)
+            count, note = getattr(self, f"_count_{code}")(period, shared)
             rows.append(
                 {
                     "period_id": period.id,
@@ -73,7 +78,7 @@ class IntegrationCloseCheck(models.Model):
         return Domain("company_id", "=", period.company_id.id) & Domain("state", "=", "open")
 
     @api.model
-    def _count_exceptions(self, period):
+    def _count_exceptions(self, period, shared=None):
         count = self.env["integration.exception"].sudo().search_count(self._exception_domain(period))
         # A late message may carry a document of the period: every open one counts, whatever its date.
         return count, self.env._(
@@ -92,7 +97,7 @@ class IntegrationCloseCheck(models.Model):
         return Domain("company_id", "=", period.company_id.id) & Domain("state", "in", states)
 
     @api.model
-    def _count_dead(self, period):
+    def _count_dead(self, period, shared=None):
         count = self.env["integration.message"].sudo().search_count(self._message_domain(period, ["dead"]))
         return count, self.env._("Retries ran out: retry, replay or cancel them with a reason.")
 
@@ -101,7 +106,7 @@ class IntegrationCloseCheck(models.Model):
         return self._messages_action(period, ["dead"])
 
     @api.model
-    def _count_queued(self, period):
+    def _count_queued(self, period, shared=None):
         Message = self.env["integration.message"].sudo()
         domain = self._message_domain(period, list(PENDING_STATES))
         count = Message.search_count(domain)
@@ -150,7 +155,7 @@ class IntegrationCloseCheck(models.Model):
         return flows.filtered("hold") | (held_endpoints.flow_ids & flows)
 
     @api.model
-    def _count_held(self, period):
+    def _count_held(self, period, shared=None):
         flows = self._held_flows(period)
         if period.company_id.integration_hold:
             note = self.env._("The entity is on hold: senders are asked to send again once it is lifted.")
@@ -185,7 +190,7 @@ class IntegrationCloseCheck(models.Model):
         return domain & (Domain("date", "<", cutoff) if overdue else Domain("date", ">=", cutoff))
 
     @api.model
-    def _count_bank_overdue(self, period):
+    def _count_bank_overdue(self, period, shared=None):
         count = self.env["account.bank.statement.line"].sudo().search_count(self._bank_domain(period, True))
         return count, self.env._(
             "Unmatched for more than %(days)s days (the entity's bank setting).",
@@ -193,7 +198,7 @@ class IntegrationCloseCheck(models.Model):
         )
 
     @api.model
-    def _count_bank_recent(self, period):
+    def _count_bank_recent(self, period, shared=None):
         count = self.env["account.bank.statement.line"].sudo().search_count(self._bank_domain(period, False))
         return count, self.env._(
             "Odoo refuses the global lock date while any line of the period is unmatched."
@@ -214,18 +219,20 @@ class IntegrationCloseCheck(models.Model):
 
     # ------------------------------------------------------------ intercompany
     @api.model
-    def _ic_unexplained_pairs(self, period):
+    def _ic_unexplained_pairs(self, period, shared=None):
         """The entity's pairs whose difference at the period's end no document explains (above the
         entity's threshold), computed now by the intercompany reconciliation."""
         if IC_ENGINE not in self.env:
             return None
         company = period.company_id.sudo()
-        Company = self.env["res.company"].sudo()
-        entities = Company._ic_group_entities() if hasattr(Company, "_ic_group_entities") else company
-        report = self.env[IC_ENGINE].sudo()._compute(entities.sudo(), period.date_to)
-        threshold = (
-            company._ic_unexplained_threshold() if hasattr(company, "_ic_unexplained_threshold") else 0
-        )
+        shared = {} if shared is None else shared
+        key = ("ic_reconciliation", period.date_to)
+        if key not in shared:
+            entities = self.env["res.company"].sudo()._ic_group_entities().sudo()
+            shared[key] = self.env[IC_ENGINE].sudo()._compute(entities, period.date_to)
+        report = shared[key]
+        # The reconciliation's own threshold: below it a difference is rounding nobody is asked about.
+        threshold = company._ic_unexplained_threshold()
         return [
             pair
             for pair in report["pairs"]
@@ -233,8 +240,8 @@ class IntegrationCloseCheck(models.Model):
         ]
 
     @api.model
-    def _count_ic_unexplained(self, period):
-        pairs = self._ic_unexplained_pairs(period)
+    def _count_ic_unexplained(self, period, shared=None):
+        pairs = self._ic_unexplained_pairs(period, shared)
         if pairs is None:
             return 0, self.env._("The intercompany reconciliation is not installed.")
         return len(pairs), self.env._(
@@ -270,7 +277,7 @@ class IntegrationCloseCheck(models.Model):
         return GroupAccount._accounts_without_group_account(company, period.date_from, period.date_to)
 
     @api.model
-    def _count_unmapped_accounts(self, period):
+    def _count_unmapped_accounts(self, period, shared=None):
         return len(self._unmapped_accounts(period)), self.env._(
             "The group trial balance would leave their movements out: map them to a group account."
         )

@@ -144,8 +144,9 @@ class IntegrationClosePeriod(models.Model):
         """Read the checklist again from live data (as the system, for the period's entity only)."""
         self.check_access("read")
         Check = self.env["integration.close.check"].sudo()
+        shared = {}
         for period in self.sudo():
-            rows = Check._evaluate(period)
+            rows = Check._evaluate(period, shared)
             period.check_ids.unlink()
             Check.create(rows)
             period.checked_at = fields.Datetime.now()
