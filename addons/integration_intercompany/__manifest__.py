@@ -29,5 +29,11 @@
         "views/integration_elimination_views.xml",
         "views/integration_consolidated_tb_views.xml",
         "views/res_company_ic_reporting_views.xml",
+        "security/integration_intercompany_mirror_security.xml",
+        "security/ir.model.access-mirror.csv",
+        "data/integration_flow.xml",
+        "views/account_move_views.xml",
+        "views/integration_group_account_ic_mirror_views.xml",
+        "wizards/integration_intercompany_reject_views.xml",
     ],
 }

@@ -20,3 +20,9 @@ from . import integration_elimination_engine
 from . import integration_elimination
 from . import integration_elimination_line
 from . import integration_consolidated_tb
+from . import account_move
+from . import integration_group_account_ic_mirror
+from . import integration_intercompany_mirror_mapping
+from . import integration_intercompany_mirror_sender
+from . import integration_handler_intercompany_mirror
+from . import integration_intercompany_rule_setup
