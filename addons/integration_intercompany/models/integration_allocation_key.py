@@ -136,7 +136,7 @@ class IntegrationAllocationKey(models.Model):
         return (
             self.env["integration.allocation.key.line"]
             .union(*latest.values())
-            .sorted(lambda line: (line.sequence, line.receiver_company_id.entity_code or "", line.id))
+            .sorted(lambda line: (line.sequence, line.id))
         )
 
     def _invoice_journal(self):

@@ -147,6 +147,19 @@ class IntegrationAllocationRun(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            existing = self.search(
+                [("key_id", "=", vals.get("key_id")), ("period", "=", vals.get("period"))], limit=1
+            )
+            if existing:
+                # The key's period is made once: say which run holds it rather than make a second one.
+                raise UserError(
+                    self.env._(
+                        "%(run)s exists already (%(state)s): open it instead.",
+                        run=existing.name,
+                        state=dict(self._fields["state"]._description_selection(self.env))[existing.state],
+                    )
+                )
         runs = super().create(vals_list)
         for run in runs:
             period_dates(run.period)
