@@ -5,7 +5,7 @@ class IntegrationIcReconciliationLine(models.Model):
     """One ordered pair of a reconciliation: what A shows with B against what B shows with A."""
 
     _name = "integration.ic.reconciliation.line"
-    _inherit = ["mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Intercompany Reconciliation Pair"
     _order = "reconciliation_id, entity_code, counterparty_code"
 
