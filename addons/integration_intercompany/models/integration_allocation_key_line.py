@@ -66,7 +66,7 @@ class IntegrationAllocationKeyLine(models.Model):
         computes the run (the service entity's people) may not read.
         """
         self.ensure_one()
-        receiver = self.receiver_company_id
+        receiver = self.receiver_company_id.sudo()
         if self.key_id.method == "revenue":
             (balance,) = (
                 self.env["account.move.line"]

@@ -129,9 +129,10 @@ class IntegrationAllocationRun(models.Model):
     def _compute_warning(self):
         Rule = self.env["integration.intercompany.rule"]
         for run in self:
+            # The receivers are other entities: their names are the group's, read as the product.
             missing = [
                 line.receiver_company_id
-                for line in run.line_ids
+                for line in run.line_ids.sudo()
                 if not Rule._for_pair(run.company_id, line.receiver_company_id)
             ]
             run.warning = (
@@ -305,7 +306,7 @@ class IntegrationAllocationRun(models.Model):
                     }
                 )
                 continue
-            receiver = line.receiver_company_id
+            receiver = line.receiver_company_id.sudo()
             source = line._measure(self.date_from, self.date_to)
             value = to_decimal(
                 receiver.currency_id._convert(float(source), self.currency_id, self.company_id, self.date_to),
@@ -339,7 +340,7 @@ class IntegrationAllocationRun(models.Model):
                     raise UserError(
                         self.env._(
                             "The invoice to %(entity)s totals %(total)s, not the share %(share)s.",
-                            entity=line.receiver_company_id.entity_code,
+                            entity=line.receiver_company_id.sudo().entity_code,
                             total=invoice.amount_total,
                             share=line.amount,
                         )
@@ -368,7 +369,7 @@ class IntegrationAllocationRun(models.Model):
         """The receiver in the service entity's books: its intercompany rule's partner, so that the
         invoice is mirrored; the receiver's own contact when no rule links the two yet."""
         rule = self.env["integration.intercompany.rule"]._for_pair(self.company_id, receiver)
-        return rule.partner_id or receiver.partner_id
+        return rule.partner_id or receiver.sudo().partner_id.with_env(self.env)
 
     def _prepare_invoice_vals(self, line):
         """One invoice line for the whole share: the split per cost account stays on the run.
