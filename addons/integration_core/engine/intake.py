@@ -28,9 +28,9 @@ AUDITED_ERRORS = 20
 RETRIED_BY_ODOO = (ConcurrencyError, *PG_CONCURRENCY_EXCEPTIONS_TO_RETRY)
 
 
-def canonical_hash(payload):
+def canonical_hash(payload, decimals=None):
     # Numbers exactly as sent (1.10 is not 1.1); without Decimals, the same text as json.dumps gave.
-    return hashlib.sha256(jsondoc.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(jsondoc.dumps(payload, sort_keys=True, decimals=decimals).encode()).hexdigest()
 
 
 def _invalid(errors):
@@ -69,6 +69,7 @@ class _Intake:
         self.allowed_companies = {c.entity_code: c for c in endpoint.company_ids if c.entity_code}
         self.flows_by_id = {flow.id: flow for flow in self.flows.values()}
         self.entity_codes = {company.id: code for code, company in self.allowed_companies.items()}
+        self.holds = {}  # (flow id, company id) -> on hold
 
     # ----------------------------------------------------------- validation
     def check(self, envelope, correlation_id):
@@ -101,6 +102,8 @@ class _Intake:
         errors = flow._validate_payload(version, envelope["payload"])
         if errors:
             return _invalid(errors)
+        payload = envelope["payload"]
+        decimals = jsondoc.has_decimal(payload)  # looked for once, for both texts below
         # Every defaulted field given: Odoo then skips its per-record default lookup.
         return {
             "direction": "in",
@@ -112,14 +115,17 @@ class _Intake:
             "company_id": company.id,
             "idempotency_key": envelope["idempotency_key"],
             "correlation_id": correlation_id,
-            "payload": jsondoc.dumps(envelope["payload"]),
-            "payload_hash": canonical_hash(envelope["payload"]),
+            "payload": jsondoc.dumps(payload, decimals=decimals),
+            "payload_hash": canonical_hash(payload, decimals),
         }
 
     def hold_outcome(self, vals):
-        flow = self.env["integration.flow"].sudo().browse(vals["flow_id"])
-        company = self.env["res.company"].sudo().browse(vals["company_id"])
-        if self.endpoint.hold or flow.hold or company.integration_hold:
+        pair = (vals["flow_id"], vals["company_id"])
+        if pair not in self.holds:  # a thousand envelopes name a handful of (flow, entity) pairs
+            flow = self.env["integration.flow"].sudo().browse(pair[0])
+            company = self.env["res.company"].sudo().browse(pair[1])
+            self.holds[pair] = bool(self.endpoint.hold or flow.hold or company.integration_hold)
+        if self.holds[pair]:
             return 503, {"error": "on_hold"}, {"Retry-After": HOLD_RETRY_AFTER}
         return None
 
@@ -211,7 +217,7 @@ def receive(env, endpoint, envelopes):
     outcomes = [
         _with_correlation(outcome, cid) for outcome, cid in zip(outcomes, correlation_ids, strict=True)
     ]
-    _audit(env, endpoint, envelopes, outcomes, stored)
+    _audit(env, intake, envelopes, outcomes, stored, pending=pending)
     if stored:
         env["integration.message"]._trigger_processing()
     return outcomes
@@ -317,11 +323,21 @@ def _store(env, intake, pending, envelopes, correlation_ids):
     return stored
 
 
-def _audit(env, endpoint, envelopes, outcomes, stored):
-    created = env["integration.message"].browse([m.id for m in stored.values() if not isinstance(m, tuple)])
+def _audit(env, intake, envelopes, outcomes, stored, *, pending):
+    endpoint = intake.endpoint
+    Message = env["integration.message"]
+    created = {index: m for index, m in stored.items() if not isinstance(m, tuple)}
     log = env["integration.audit.log"]
     if created:
-        log._log_messages("received", created, description="received and validated")
+        # Named from the values just stored, as the message names itself: nothing read back.
+        known = {}
+        flow_names = {flow_id: flow.name for flow_id, flow in intake.flows_by_id.items()}
+        for index, message in created.items():
+            vals = pending[index]
+            name = Message._name_of(flow_names[vals["flow_id"]], vals["idempotency_key"], message.id)
+            known[message.id] = (name, vals["company_id"], vals["correlation_id"])
+        messages = Message.browse(known)
+        log._log_messages("received", messages, description="received and validated", known=known)
     refused = [
         (index, status, body) for index, (status, body, _headers) in enumerate(outcomes) if status >= 400
     ]

@@ -45,8 +45,11 @@ def loads(data):
         raise NotJson(text.clean(str(error), text.LIMIT)) from error
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _key_path(path, key):
-    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+    if _NAME.fullmatch(key):
         return f"{path}.{key}"
     return f"{path}[{text.quote(key, 40)}]"
 
@@ -66,6 +69,52 @@ def problems(document, path="$", max_depth=MAX_DEPTH):
 
     Iterative, so a document nested to the parser's limit cannot exhaust the stack here.
     """
+    if _acceptable(document, max_depth):
+        return []
+    return _located_problems(document, path, max_depth)
+
+
+def _acceptable(document, max_depth):
+    """True when nothing in the document is a problem, found without locating anything.
+
+    Every text (field names included) is searched at once, joined: one
+    regular-expression search instead of one per value, and no path built
+    for values that have no problem. (A problem character stays one in the
+    joined text: Python never pairs two lone surrogates into one character.)
+    """
+    strict, free = [], []
+    stack = [(document, 0, False)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        value, depth, free_text = pop()
+        kind = type(value)
+        if kind is str:
+            (free if free_text else strict).append(value)
+        elif kind is dict:
+            if depth >= max_depth:
+                return False
+            depth += 1
+            for key, item in value.items():
+                strict.append(key)
+                push((item, depth, key in FREE_TEXT_KEYS))
+        elif kind is list:
+            if depth >= max_depth:
+                return False
+            depth += 1
+            for item in value:
+                push((item, depth, free_text))
+        elif kind is Decimal:
+            if not value.is_finite():
+                return False
+        elif kind not in (int, bool, type(None)):
+            return False  # what the parser never gives (a subclass, a float): the careful walk decides
+    try:
+        return not _BAD_TEXT.search("".join(strict)) and not _BAD_FREE_TEXT.search("".join(free))
+    except TypeError:  # a field name that is not text (not from a parser): the careful walk decides
+        return False
+
+
+def _located_problems(document, path, max_depth):
     errors = []
     stack = [(document, path, 0, False)]
     while stack and len(errors) < 20:
@@ -108,9 +157,14 @@ def has_decimal(value):
     return False
 
 
-def dumps(value, sort_keys=False):
-    """JSON text of a parsed document; Decimals written exactly as parsed (``1.10`` stays ``1.10``)."""
-    if not has_decimal(value):
+def dumps(value, sort_keys=False, decimals=None):
+    """JSON text of a parsed document; Decimals written exactly as parsed (``1.10`` stays ``1.10``).
+
+    ``decimals``: whether the document holds a Decimal, when the caller knows (None: looked for).
+    """
+    if decimals is None:
+        decimals = has_decimal(value)
+    if not decimals:
         return json.dumps(value, ensure_ascii=False, sort_keys=sort_keys, separators=(",", ":"))
     return "".join(_chunks(value, sort_keys))
 

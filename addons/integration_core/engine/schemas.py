@@ -27,7 +27,7 @@ from jsonschema import Draft202012Validator, FormatChecker, validators
 
 from odoo.tools.misc import file_path
 
-from . import jsondoc, text
+from . import fastcheck, jsondoc, text
 from .jsondoc import _key_path
 
 AMOUNT_MAX = Decimal("999999999999.99")
@@ -207,6 +207,18 @@ def validator(path):
         return _compiled(path)
 
 
+@lru_cache(maxsize=256)
+def _quick(path):
+    compiled = _compiled(path)
+    return fastcheck.compile_schema(compiled.schema, compiled)
+
+
+def quick_check(path):
+    """``document -> True`` when the document is valid for sure (see ``fastcheck``), or None."""
+    with _lock:
+        return _quick(path)
+
+
 # ----------------------------------------------------------------- errors
 def _json_path(error_path):
     path = "$"
@@ -222,6 +234,9 @@ def _json_path(error_path):
 
 def validate(path, document, prefix=("payload",)):
     """Contract error items (``{"path", "message"}``) for every schema violation (at most MAX_ERRORS)."""
+    quick = quick_check(path)
+    if quick is not None and quick(document):
+        return []
     errors = list(itertools.islice(validator(path).iter_errors(document), MAX_ERRORS))
     if not errors:
         return []

@@ -118,27 +118,33 @@ class IntegrationAuditLog(models.Model):
         return self.sudo().create(rows)
 
     @api.model
-    def _log_messages(self, action, messages, description=None, details=None):
+    def _log_messages(self, action, messages, description=None, details=None, known=None):
         """One row per message, with its correlation id.
 
         Written on every hot path (each receipt, each outcome), so the rows go
         in with one INSERT rather than through the ORM: the log is our own
-        append-only table and holds no accounting data.
+        append-only table and holds no accounting data. ``known``: ``{message
+        id: (display name, entity id, correlation id)}`` for every message, when
+        the caller has them (intake, which has just stored the messages from
+        these values): nothing is then read back.
         """
         if not messages:
             return
         count = len(messages)
         detail_of = (details or {}).get
+        if known is None:
+            known = {m.id: (m.display_name, m.company_id.id, m.correlation_id) for m in messages}
+        rows = [known[message_id] for message_id in messages.ids]
         columns = [
             [fields.Datetime.now()] * count,
             [self.env.uid] * count,
             [action] * count,
             [messages._name] * count,
             messages.ids,
-            [text.clean(m.display_name, 255) for m in messages],
-            [m.company_id.id for m in messages],
+            [text.clean(name, 255) for name, _company, _correlation in rows],
+            [company for _name, company, _correlation in rows],
             messages.ids,
-            [m.correlation_id for m in messages],
+            [correlation for _name, _company, correlation in rows],
             [text.clean(description, 2000)] * count,
             [json.dumps(detail_of(m.id)) if detail_of(m.id) is not None else None for m in messages],
         ]

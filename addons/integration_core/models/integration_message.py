@@ -99,7 +99,13 @@ class IntegrationMessage(models.Model):
     @api.depends("flow_id.name", "idempotency_key")
     def _compute_display_name(self):
         for message in self:
-            message.display_name = f"{message.flow_id.name or ''} · {message.idempotency_key or message.id}"
+            message.display_name = self._name_of(message.flow_id.name, message.idempotency_key, message.id)
+
+    @api.model
+    def _name_of(self, flow_name, idempotency_key, message_id):
+        """A message's display name from its parts (intake names the messages it stores without
+        reading them back)."""
+        return f"{flow_name or ''} · {idempotency_key or message_id}"
 
     @api.depends("payload")
     def _compute_payload_pretty(self):
