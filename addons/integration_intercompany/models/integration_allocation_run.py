@@ -136,14 +136,14 @@ class IntegrationAllocationRun(models.Model):
                 if not Rule._for_pair(run.company_id, line.receiver_company_id)
             ]
             run.warning = (
-                run.state == "draft"
-                and missing
-                and self.env._(
+                self.env._(
                     "No intercompany rule from %(entity)s to %(receivers)s: their invoices will not be mirrored "
                     "into their books.",
                     entity=run.company_id.entity_code or run.company_id.name,
                     receivers=", ".join(company.entity_code or company.name for company in missing),
                 )
+                if run.state == "draft" and missing
+                else False
             )
 
     @api.model_create_multi
