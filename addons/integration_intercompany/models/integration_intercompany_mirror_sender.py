@@ -131,7 +131,7 @@ class IntegrationIntercompanyMirrorSender(models.AbstractModel):
                     "price_unit": _amount(line.price_unit),
                     "discount": _amount(line.discount),
                     "account_id": line.account_id.id,
-                    "account": line.account_id.code or "",
+                    "account": line.account_id.with_company(source.company_id).code or "",
                     "tax_ids": line.tax_ids.ids,
                     "taxes": line.tax_ids.mapped("name"),
                     "product_id": line.product_id.id or None,
