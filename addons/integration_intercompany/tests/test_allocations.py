@@ -3,7 +3,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import Form, TransactionCase, tagged
 
 from .allocation_common import PERIOD, AllocationCaseMixin
 
@@ -265,3 +265,16 @@ class TestAllocations(AllocationCaseMixin, TransactionCase):
         self.assertFalse(manual._find_run(PERIOD))
         self.assertFalse(failing._find_run(PERIOD))
         self.assertIn("add up to 10.00%", failing.message_ids[:1].body)
+
+    def test_run_a_period_from_the_key_screen(self):
+        key = self._key(shares={"BE01": 50, "US01": 50})
+        action = key.action_new_run()
+        with freeze_time("2026-09-03"):
+            form = Form(self.Run.with_context(action["context"]))
+            # The month just ended is proposed.
+            self.assertEqual((form.key_id, form.period), (key, PERIOD))
+            run = form.save()
+            run.action_compute()
+        self.assertEqual((run.state, run.computed_by_id, len(run.line_ids)), ("draft", self.env.user, 2))
+        self.assertEqual(key.run_count, 1)
+        self.assertEqual(self.Run.search(key.action_view_runs()["domain"]), run)
