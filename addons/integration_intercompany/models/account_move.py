@@ -72,6 +72,11 @@ class AccountMove(models.Model):
         "the mirror takes the latest.",
     )
     ic_rejection_reason = fields.Text(string="Counterparty's Rejection Reason", copy=False, readonly=True)
+    # What every user of the entity sees of the pair: the links above may point into an entity they do not
+    # work in, and the rule is the integration team's; the screens show these instead.
+    ic_is_intercompany = fields.Boolean(compute="_compute_ic_counterpart", string="Is Intercompany")
+    ic_counterpart_name = fields.Char(compute="_compute_ic_counterpart", string="Counterparty's Document")
+    ic_counterpart_entity = fields.Char(compute="_compute_ic_counterpart", string="Counterparty")
     ic_can_approve = fields.Boolean(compute="_compute_ic_can_approve")
     ic_approval_note = fields.Char(compute="_compute_ic_can_approve")
 
@@ -130,6 +135,17 @@ class AccountMove(models.Model):
         for move in self:
             if move.ic_source_move_id and move.ic_state == "waiting_approval":
                 move.hide_post_button = True
+
+    @api.depends("ic_rule_id", "ic_mirror_move_id", "ic_source_move_id")
+    def _compute_ic_counterpart(self):
+        for move in self:
+            link = move.sudo()
+            other = link.ic_mirror_move_id or link.ic_source_move_id
+            move.ic_is_intercompany = bool(link.ic_rule_id)
+            move.ic_counterpart_name = other.name or False
+            move.ic_counterpart_entity = other.company_id.name or (
+                link.ic_rule_id.target_company_id.name if link.ic_rule_id else False
+            )
 
     # ------------------------------------------------------------ approver
     def _ic_approvers(self):

@@ -47,8 +47,12 @@ class IntegrationIntercompanyMirrorSender(models.AbstractModel):
             return
         Rule = self.env["integration.intercompany.rule"].sudo()
         envelopes = []
+        rules = {}  # a batch of the invoice flow posts many documents to few counterparties
         for source in sources.sudo():
-            rule = Rule._for_partner(source.company_id, source.commercial_partner_id)
+            key = (source.company_id, source.commercial_partner_id)
+            if key not in rules:
+                rules[key] = Rule._for_partner(*key)
+            rule = rules[key]
             if not rule or not rule.target_company_id.entity_code:
                 continue
             vals = {"ic_rule_id": rule.id, "ic_state": "queued", "ic_rejection_reason": False}

@@ -187,3 +187,32 @@ class TestIntercompanyMirrorTaxes(IntercompanyCase):
         self.assertFalse(mirror.invoice_line_ids.tax_ids)
         self.assertEqual(mirror.amount_total, 1000)
         self.assertTrue(any("differs" in (m.body or "") for m in mirror.message_ids))
+
+
+@tagged("post_install", "-at_install")
+class TestIntercompanyMirrorScreens(IntercompanyCase):
+    """An accountant who works in one entity only opens its intercompany invoices like any other."""
+
+    def _form_spec(self, model):
+        fields_ = model.get_views([(False, "form")])["models"][model._name]["fields"]
+        return {
+            name: {"fields": {"display_name": {}}} if model._fields[name].type == "many2one" else {}
+            for name in fields_
+            if name in model._fields and model._fields[name].type not in ("one2many", "many2many")
+        }
+
+    def test_each_side_opens_its_document_without_seeing_the_other_entity(self):
+        self._rule(
+            self.us01, self.be01, account_map={self._income_of(self.us01): self._expense_of(self.be01)}
+        )
+        source = self._ic_invoice(self.us01, self.be01, [75], currency="USD")
+        self._process()
+        mirror = source.ic_mirror_move_id
+        for company, move in ((self.us01, source), (self.be01, mirror)):
+            accountant = self._user(
+                f"ic_accountant_{company.entity_code}", ["account.group_account_invoice"], company
+            )
+            as_accountant = move.with_user(accountant).with_context(allowed_company_ids=company.ids)
+            values = as_accountant.web_read(self._form_spec(as_accountant))[0]
+            self.assertEqual(values["ic_counterpart_name"], ((mirror | source) - move).name)
+            self.assertTrue(values["ic_is_intercompany"] or move == mirror)
