@@ -163,6 +163,8 @@ def end_to_end(server, raw_key, body, key, journal_id, count):
 
 def orm_statement(env, journal, references, run, tag):
     """Odoo's ORM: the same lines created as one statement (one create), committed; seconds and lines."""
+    from odoo import Command
+
     Statement = env["account.bank.statement"].with_context(skip_retrieve_partner=True)
     start = time.perf_counter()
     statement = Statement.create(
@@ -171,7 +173,9 @@ def orm_statement(env, journal, references, run, tag):
             "journal_id": journal.id,
             "balance_start": 0.0,
             "line_ids": [
-                {"date": DATE, "amount": float(amount), "payment_ref": reference, "journal_id": journal.id}
+                Command.create(
+                    {"date": DATE, "amount": float(amount), "payment_ref": reference, "journal_id": journal.id}
+                )
                 for reference, amount in references
             ],
         }
