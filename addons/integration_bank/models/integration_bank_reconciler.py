@@ -1,4 +1,5 @@
 import logging
+from collections import defaultdict
 from dataclasses import dataclass
 
 import psycopg2
@@ -245,6 +246,7 @@ class IntegrationBankReconciler(models.AbstractModel):
         All the lines' entries are changed together and reconciled in one plan:
         Odoo checks each entry stays balanced and makes any exchange difference.
         """
+        pairs = self._bounded(pairs)
         AML = self.env["account.move.line"]
         vals_list, targets, suspense_lines = [], [], AML
         liquidity_by_partner = {}
@@ -262,7 +264,12 @@ class IntegrationBankReconciler(models.AbstractModel):
                 liquidity_by_partner[decision.item.partner_id] |= liquidity
             notes[line] = self._matched_note(line, decision, rest)
         moves = suspense_lines.move_id
-        quiet = {"skip_account_move_synchronization": True}
+        # Bank entries have no invoice lines to keep in step: Odoo's invoice sync would only cost time.
+        quiet = {
+            "skip_account_move_synchronization": True,
+            "skip_invoice_sync": True,
+            "skip_invoice_line_sync": True,
+        }
         with moves._check_balanced({"records": moves}):
             suspense_lines.with_context(force_delete=True, **quiet).unlink()
             for partner_id, liquidity in liquidity_by_partner.items():
@@ -278,6 +285,25 @@ class IntegrationBankReconciler(models.AbstractModel):
             if line.reconcile_data:
                 vals["reconcile_data"] = False  # OCA's widget computes its proposal again
             line.write(vals)
+
+    @staticmethod
+    def _bounded(pairs):
+        """The batch's records, prefetching among themselves only.
+
+        Records read from the index prefetch all of a run's lines and documents; each batch's
+        reconciliation drops the cache, so without this every batch would read them all again
+        (quadratic in the size of the statement).
+        """
+        line_ids = [line.id for line, _decision in pairs]
+        aml_ids = [aml_id for _line, decision in pairs for aml_id in decision.item.lines.ids]
+        document_ids = defaultdict(list)
+        for _line, decision in pairs:
+            document_ids[decision.item.record._name].append(decision.item.record.id)
+        for _line, decision in pairs:
+            item = decision.item
+            item.lines = item.lines.with_prefetch(aml_ids)
+            item.record = item.record.with_prefetch(document_ids[item.record._name])
+        return [(line.with_prefetch(line_ids), decision) for line, decision in pairs]
 
     def _counterparts(self, line, suspense, item):
         """The items replacing the suspense one: one per open item of the document paid, then any rest."""
