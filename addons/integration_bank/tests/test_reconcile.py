@@ -1,6 +1,7 @@
 """Automatic matching of bank lines: each rule, partial payments, what stays open and why."""
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
 
 from .reconcile_common import ReconcileCase
 
@@ -147,3 +148,30 @@ class TestReconcile(ReconcileCase):
         self.assertEqual(invoice.payment_state, "paid")
         self.assertTrue(first.is_reconciled)
         self.assertOpen(second, "no open invoice")
+
+    def test_the_bank_feed_user_reconciles_without_rights_on_invoices(self):
+        feed = new_test_user(
+            self.env,
+            login="feed_service_rec",
+            groups="base.group_user,integration_core.group_integration_service,"
+            "integration_bank.group_flow_bank_statement",
+            company_id=self.be01.id,
+            company_ids=self.be01.ids,
+        )
+        invoice = self._invoice(self.acme, 64.0, payment_reference="FEED-64")
+        line = self._line(64.0, payment_ref="FEED-64")
+        with self.assertRaises(AccessError):
+            invoice.with_user(feed).check_access("write")
+
+        self.Reconciler.with_user(feed)._auto_reconcile(line.with_user(feed))
+
+        self.assertEqual(invoice.payment_state, "paid")
+
+    def test_documents_of_another_entity_are_never_matched(self):
+        us_invoice = self._invoice(self.acme, 33.0, company=self.us01, payment_reference="CROSS-33")
+        line = self._line(33.0, payment_ref="CROSS-33")
+
+        self.Reconciler._auto_reconcile(line)
+
+        self.assertOpen(line, "No open document")
+        self.assertEqual(us_invoice.payment_state, "not_paid")

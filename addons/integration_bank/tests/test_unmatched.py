@@ -166,3 +166,21 @@ class TestUnmatched(ReconcileCase):
             (self.us01.integration_match_tolerance, self.us01.integration_unmatched_alert_days), (0.02, 3)
         )
         self.assertEqual(self.be01.integration_unmatched_alert_days, 5)
+
+    def test_the_workbench_opens_for_an_accountant(self):
+        line = self._line(21.0, payment_ref="Screen check")
+        action = self.env["ir.actions.act_window"]._for_xml_id("integration_bank.action_bank_unmatched_lines")
+        as_accountant = self.Line.with_user(self.accountant)
+        views = as_accountant.get_views(
+            [(view_id, mode) for view_id, mode in action["views"]] + [(False, "search")]
+        )
+        self.assertEqual(set(views["views"]), {"list", "form", "search"})
+        line.with_user(self.accountant).action_integration_open_match()
+        [record] = line.with_user(self.accountant).web_read(
+            {
+                "integration_age_days": {},
+                "integration_match_note": {},
+                "integration_candidate_ids": {"fields": {"document": {}, "reason": {}, "explanation": {}}},
+            }
+        )
+        self.assertEqual(record["id"], line.id)
