@@ -8,11 +8,11 @@ from odoo.exceptions import UserError, ValidationError
 PERIOD_FORMAT = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
-def period_dates(period):
+def period_dates(env, period):
     """First and last day of a ``YYYY-MM`` period."""
     match = PERIOD_FORMAT.match(period or "")
     if not match:
-        raise UserError(f"{period!r} is not a period: write it as YYYY-MM (2026-11).")
+        raise UserError(env._("%(period)r is not a period: write it as YYYY-MM (2026-11).", period=period))
     year, month = int(match[1]), int(match[2])
     return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
 
@@ -76,7 +76,6 @@ class IntegrationAllocationKey(models.Model):
     )
     income_account_id = fields.Many2one(
         "account.account",
-        string="Income Account",
         required=True,
         check_company=True,
         tracking=True,
@@ -128,7 +127,7 @@ class IntegrationAllocationKey(models.Model):
     def _lines_for(self, period):
         """The receivers' lines in force for ``period``: per receiver, its latest line from then or before."""
         self.ensure_one()
-        period_dates(period)
+        period_dates(self.env, period)
         latest = {}
         for line in self.line_ids.sorted("period_from"):
             if line.period_from <= period:

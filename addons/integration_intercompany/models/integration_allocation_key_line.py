@@ -39,7 +39,6 @@ class IntegrationAllocationKeyLine(models.Model):
     )
     analytic_account_id = fields.Many2one(
         "account.analytic.account",
-        string="Analytic Account",
         help="Analytic measure: the analytic account whose balance in the period is this receiver's driver.",
     )
 

@@ -86,7 +86,7 @@ class IntegrationAllocationRun(models.Model):
     markup_amount = fields.Monetary("Markup", readonly=True)
     total_amount = fields.Monetary("Total Recharged", readonly=True)
     computed_at = fields.Datetime(readonly=True)
-    computed_by_id = fields.Many2one("res.users", string="Computed By", readonly=True)
+    computed_by_id = fields.Many2one("res.users", readonly=True)
     confirmed_at = fields.Datetime("Invoiced At", readonly=True)
     confirmed_by_id = fields.Many2one("res.users", string="Invoiced By", readonly=True)
     pool_line_ids = fields.One2many(
@@ -115,7 +115,7 @@ class IntegrationAllocationRun(models.Model):
     def _compute_dates(self):
         for run in self:
             try:
-                run.date_from, run.date_to = period_dates(run.period)
+                run.date_from, run.date_to = period_dates(self.env, run.period)
             except UserError:
                 run.date_from = run.date_to = False
 
@@ -163,7 +163,7 @@ class IntegrationAllocationRun(models.Model):
                 )
         runs = super().create(vals_list)
         for run in runs:
-            period_dates(run.period)
+            period_dates(self.env, run.period)
         return runs
 
     def write(self, vals):
@@ -171,10 +171,10 @@ class IntegrationAllocationRun(models.Model):
             raise UserError(self.env._("An invoiced run keeps its key and period."))
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
         if any(run.state == "done" for run in self):
             raise UserError(self.env._("An invoiced run is kept for the auditors: it cannot be deleted."))
-        return super().unlink()
 
     # ------------------------------------------------------------- compute
     def action_compute(self):

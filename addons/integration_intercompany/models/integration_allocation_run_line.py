@@ -13,7 +13,6 @@ class IntegrationAllocationRunLine(models.Model):
     currency_id = fields.Many2one(related="run_id.currency_id")
     key_line_id = fields.Many2one(
         "integration.allocation.key.line",
-        string="Key Line",
         readonly=True,
         ondelete="set null",
         help="The line of the key in force for the period.",
@@ -43,5 +42,5 @@ class IntegrationAllocationRunLine(models.Model):
         readonly=True,
         help="What rounding the shares left over, given to the largest share so the total is exact.",
     )
-    invoice_id = fields.Many2one("account.move", string="Invoice", readonly=True, ondelete="restrict")
+    invoice_id = fields.Many2one("account.move", readonly=True, ondelete="restrict")
     invoice_state = fields.Selection(related="invoice_id.state", string="Invoice Status")

@@ -11,7 +11,7 @@ class IntegrationAllocationRunPoolLine(models.Model):
     run_id = fields.Many2one("integration.allocation.run", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="run_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="run_id.currency_id")
-    account_id = fields.Many2one("account.account", string="Account", readonly=True)
+    account_id = fields.Many2one("account.account", readonly=True)
     analytic_account_id = fields.Many2one("account.analytic.account", string="Cost Centre", readonly=True)
     amount = fields.Monetary("Posted Costs", readonly=True)
     item_count = fields.Integer("Journal Items", readonly=True)

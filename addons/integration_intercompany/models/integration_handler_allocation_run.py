@@ -53,7 +53,7 @@ class IntegrationHandlerAllocationRun(models.AbstractModel):
     @api.model
     def _check_lock_dates(self, key, period):
         """Invoices dated in a locked period would be moved by Odoo to an open date: refuse with the lock."""
-        _date_from, date_to = period_dates(period)
+        _date_from, date_to = period_dates(self.env, period)
         violated = key._lock_violation(date_to)
         if violated:
             lock_date, lock_field = violated

@@ -270,7 +270,7 @@ class TestAllocations(AllocationCaseMixin, TransactionCase):
         key = self._key(shares={"BE01": 50, "US01": 50})
         action = key.action_new_run()
         with freeze_time("2026-09-03"):
-            form = Form(self.Run.with_context(action["context"]))
+            form = Form(self.Run.with_context(**action["context"]))
             # The month just ended is proposed.
             self.assertEqual((form.key_id, form.period), (key, PERIOD))
             run = form.save()
