@@ -30,7 +30,41 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
     _description = "Intercompany Mirror Flow"
 
     @api.model
+    def _process_batch(self, messages):
+        """New mirrors of the batch are made in one create and posted in one call, at Odoo's own batch
+        rate; anything else (replays, updates, cancellations, rejections) message by message, each in
+        its savepoint, so that a refusal leaves nothing half done."""
+        results, fresh = {}, []
+        for message in messages:
+            try:
+                payload, source = self._load(message)
+                if payload["action"] == "post" and self._makes_new_mirror(message, payload, source):
+                    rule = self._rule_of(payload, source)
+                    vals = self._prepare_mirror_vals(message, payload, rule, source)  # reads only
+                    fresh.append((message, payload, source, rule, vals))
+                    continue
+                with self.env.cr.savepoint():
+                    results[message.id] = self._process(message)
+            except BusinessError as error:
+                results[message.id] = error
+        if fresh:
+            mirrors = self.env["account.move"].create([vals for *_rest, vals in fresh])
+            to_post = mirrors.browse()
+            for (message, payload, source, rule, _vals), mirror in zip(fresh, mirrors, strict=True):
+                if self._finish_mirror(mirror, payload, source, rule):
+                    to_post |= mirror
+                results[message.id] = mirror
+            to_post._post(soft=False)
+        return results
+
+    @api.model
     def _process(self, message):
+        payload, source = self._load(message)
+        return getattr(self, f"_process_{payload['action']}")(message, payload, source)
+
+    @api.model
+    def _load(self, message):
+        """The payload and the source it speaks of (read as the product: it is the other entity's)."""
         payload = message._payload_dict()
         source = self.env["account.move"].sudo().browse(payload["source"]["move_id"]).exists()
         if not source or source.company_id.entity_code != payload["source"]["entity"]:
@@ -43,7 +77,23 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
                 ),
                 value=payload["source"]["number"],
             )
-        return getattr(self, f"_process_{payload['action']}")(message, payload, source)
+        return payload, source
+
+    @api.model
+    def _rule_of(self, payload, source):
+        rule = self.env["integration.intercompany.rule"].sudo().browse(payload["source"]["rule_id"]).exists()
+        return rule or source.ic_rule_id
+
+    @api.model
+    def _makes_new_mirror(self, message, payload, source):
+        """A posting that is the source's latest news and finds no mirror made before it."""
+        return (
+            self._is_current(source, payload, "posted")
+            and not self._live_mirror(source)
+            and not self.env["account.move"].search_count(
+                [("integration_message_id", "=", message.id)], limit=1
+            )
+        )
 
     # ------------------------------------------------------------- lookups
     @api.model
@@ -87,8 +137,7 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
             return made
         if not self._is_current(source, payload, "posted"):
             return source
-        rule = self.env["integration.intercompany.rule"].sudo().browse(payload["source"]["rule_id"]).exists()
-        rule = rule or source.ic_rule_id
+        rule = self._rule_of(payload, source)
         live = self._live_mirror(source)
         if live and self._is_paid(live):
             self._refuse_paid(live, source, self.env._("replaced by the new posting"))
@@ -110,14 +159,21 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
             )
         else:
             mirror = Move.create(vals)
+        if self._finish_mirror(mirror, payload, source, rule):
+            mirror._post(soft=False)
+        return mirror
+
+    @api.model
+    def _finish_mirror(self, mirror, payload, source, rule):
+        """Link the mirror both ways and decide its fate; True when it is to be posted now."""
         mirror.sudo().write(
             {"ic_source_move_id": source.id, "ic_rule_id": rule.id, "ic_revision": source.ic_revision}
         )
         self._set_payable_account(mirror, rule)
         self._note_total_difference(mirror, payload)
-        self._post_or_wait(mirror, rule)
+        post = self._hold_or_release(mirror, rule)
         source.write({"ic_mirror_move_id": mirror.id, "ic_state": mirror.ic_state})
-        return mirror
+        return post
 
     @api.model
     def _prepare_mirror_vals(self, message, payload, rule, source):
@@ -218,9 +274,9 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
             )
 
     @api.model
-    def _post_or_wait(self, mirror, rule):
+    def _hold_or_release(self, mirror, rule):
         """Above the rule's threshold the mirror waits in draft for the counterparty's approver;
-        else it is posted, or left in draft, as the rule says."""
+        else it is to be posted (True), or left in draft, as the rule says."""
         amount = abs(mirror.amount_total_signed)
         currency = rule.target_company_id.currency_id
         if rule.approval_threshold and currency.compare_amounts(amount, rule.approval_threshold) > 0:
@@ -238,10 +294,9 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
                     threshold=currency.format(rule.approval_threshold),
                 ),
             )
-            return
+            return False
         mirror.sudo().write({"ic_state": "mirrored"})
-        if rule.mirror_state == "posted":
-            mirror._post(soft=False)
+        return rule.mirror_state == "posted"
 
     # --------------------------------------------------------------- cancel
     @api.model

@@ -98,6 +98,26 @@ class TestIntercompanyMirror(IntercompanyCase):
         self.assertEqual(message.state, "done", message.errors)
         self.assertEqual(source.ic_mirror_move_id.invoice_line_ids.account_id, self.expense_be)
 
+    def test_a_batch_makes_its_mirrors_together_and_keeps_a_bad_one_apart(self):
+        Account = self.env["account.account"].with_company(self.us01)
+        unmapped = Account.search(
+            [
+                *Account._check_company_domain(self.us01),
+                ("account_type", "in", ("income", "income_other")),
+                ("id", "!=", self._income_of(self.us01).id),
+            ],
+            limit=1,
+        )
+        good = [self._ic_invoice(self.us01, self.be01, [100 + n], currency="USD") for n in range(3)]
+        bad = self._ic_invoice(self.us01, self.be01, [7], currency="USD", account=unmapped)
+        more = self._ic_invoice(self.us01, self.be01, [8], currency="USD")
+        self._process()
+        for source in [*good, more]:
+            self.assertEqual(source.ic_mirror_move_id.state, "posted")
+            self.assertEqual(source.ic_mirror_move_id.amount_total, source.amount_total)
+        self.assertEqual(self._mirror_messages(bad).state, "exception")
+        self.assertFalse(bad.ic_mirror_move_id)
+
     def test_group_chart_maps_revenue_to_the_matching_expense(self):
         GroupAccount = self.env["integration.group.account"]
         purchases = GroupAccount.create(
