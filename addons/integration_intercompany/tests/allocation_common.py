@@ -107,6 +107,36 @@ class AllocationCaseMixin(IntegrationCaseMixin):
             }
         )
 
+    @classmethod
+    def _ic_rules(cls, receivers):
+        """PL01's intercompany rules to ``receivers``, the recharge income mapped to an expense of each:
+        the receiving entity's expense accounts, by receiver."""
+        Rule = cls.env["integration.intercompany.rule"]
+        expenses = {}
+        for receiver in receivers:
+            expenses[receiver] = cls._new_account(receiver, "629901", "IT services from PL01", "expense")
+            Rule.with_context(active_test=False).search(
+                [("company_id", "=", cls.pl01.id), ("target_company_id", "=", receiver.id)]
+            ).unlink()
+            Rule.create(
+                {
+                    "company_id": cls.pl01.id,
+                    "target_company_id": receiver.id,
+                    "partner_id": receiver.partner_id.id,
+                    "target_partner_id": cls.pl01.partner_id.id,
+                    "mirror_state": "posted",
+                    "account_map_ids": [
+                        Command.create(
+                            {
+                                "source_account_id": cls.recharge_income.id,
+                                "target_account_id": expenses[receiver].id,
+                            }
+                        )
+                    ],
+                }
+            )
+        return expenses
+
     # -------------------------------------------------------------- helpers
     def _new_run(self, key, period=PERIOD):
         return self.Run.create({"key_id": key.id, "period": period})

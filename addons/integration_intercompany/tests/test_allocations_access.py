@@ -1,6 +1,5 @@
 """Who sees allocations, and what becomes of the recharge invoices in the receivers' books."""
 
-from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
 
@@ -64,30 +63,7 @@ class TestAllocationsAccess(AllocationCaseMixin, TransactionCase):
             as_auditor.line_ids.write({"amount": 1})
 
     def test_recharge_invoices_are_mirrored_into_the_receivers_books(self):
-        Rule = self.env["integration.intercompany.rule"]
-        expenses = {}
-        for receiver in self.be01 | self.us01:
-            expenses[receiver] = self._new_account(receiver, "629901", "IT services from PL01", "expense")
-            Rule.with_context(active_test=False).search(
-                [("company_id", "=", self.pl01.id), ("target_company_id", "=", receiver.id)]
-            ).unlink()
-            Rule.create(
-                {
-                    "company_id": self.pl01.id,
-                    "target_company_id": receiver.id,
-                    "partner_id": receiver.partner_id.id,
-                    "target_partner_id": self.pl01.partner_id.id,
-                    "mirror_state": "posted",
-                    "account_map_ids": [
-                        Command.create(
-                            {
-                                "source_account_id": self.recharge_income.id,
-                                "target_account_id": expenses[receiver].id,
-                            }
-                        )
-                    ],
-                }
-            )
+        expenses = self._ic_rules(self.be01 | self.us01)
         run = self._new_run(self.key)
         run.action_compute()
         self.assertFalse(run.warning)

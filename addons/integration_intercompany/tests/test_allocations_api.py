@@ -1,5 +1,6 @@
 """The allocation_run flow over real HTTP: a scheduler asks PL01 to recharge a month, once."""
 
+from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from odoo.addons.integration_core.tests.common import IntegrationHttpCase
@@ -61,6 +62,18 @@ class TestAllocationsApi(AllocationCaseMixin, IntegrationHttpCase):
         self.assertEqual(set(run.invoice_ids.mapped("integration_correlation_id")), {message.correlation_id})
         self.assertEqual(run.computed_by_id, self.scheduler.user_id)
 
+    def test_recharges_asked_through_the_api_are_mirrored_under_one_correlation_id(self):
+        expenses = self._ic_rules(self.be01 | self.us01 | self.uk01 | self.sg01)
+        message = self._ask("close-2026-08-it")
+        self._process()  # the mirrors, queued when the invoices were posted
+        invoices = self.key._find_run(PERIOD).invoice_ids
+        mirrors = invoices.ic_mirror_move_id
+        self.assertEqual(len(mirrors), 4)
+        self.assertEqual(set(mirrors.mapped("state")), {"posted"})
+        self.assertEqual({mirror.invoice_line_ids.account_id for mirror in mirrors}, set(expenses.values()))
+        self.assertEqual(set(mirrors.mapped("integration_correlation_id")), {message.correlation_id})
+        self.assertEqual(f"{sum(mirrors.mapped('amount_total')):.2f}", "1313.03")
+
     def test_asking_again_ends_done_on_the_run_already_made(self):
         first = self._ask("close-2026-08-it")
         invoices = self.key._find_run(PERIOD).invoice_ids
@@ -117,3 +130,12 @@ class TestAllocationsApi(AllocationCaseMixin, IntegrationHttpCase):
         self.assertTrue(user.has_group(GROUP))
         self.assertFalse(user.has_group("account.group_account_invoice"))
         self.assertEqual(user.company_ids, self.pl01)
+        # Customer invoices only: no journal entry, no vendor bill.
+        Move = self.env["account.move"].with_user(user).with_company(self.pl01)
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", self.pl01.id), ("type", "=", "general")], limit=1
+        )
+        with self.assertRaises(AccessError), self.cr.savepoint():
+            Move.create({"move_type": "entry", "journal_id": journal.id, "date": "2026-08-31"})
+        with self.assertRaises(AccessError), self.cr.savepoint():
+            Move.create({"move_type": "in_invoice", "partner_id": self.be01.partner_id.id})
