@@ -129,6 +129,19 @@ class AccountMove(models.Model):
         self.env["integration.intercompany.mirror.sender"]._send_cancelled(self)
         return result
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_mirrored(self):
+        """Deleting the source would leave the counterparty's bill without its invoice, unseen."""
+        mirrored = self.sudo().filtered(lambda move: move.ic_mirror_move_id.state not in (False, "cancel"))
+        if mirrored:
+            raise UserError(
+                self.env._(
+                    "%(document)s has a bill in %(entity)s: cancel it instead, so that the bill is cancelled too.",
+                    document=mirrored[0].display_name,
+                    entity=mirrored[0].ic_mirror_move_id.company_id.name,
+                )
+            )
+
     @api.depends("ic_state")
     def _compute_hide_post_button(self):
         super()._compute_hide_post_button()

@@ -55,6 +55,7 @@ class IntegrationIntercompanyMirrorSender(models.AbstractModel):
             rule = rules[key]
             if not rule or not rule.target_company_id.entity_code:
                 continue
+            self._settle_rejections(source)
             vals = {"ic_rule_id": rule.id, "ic_state": "queued", "ic_rejection_reason": False}
             if not again:
                 vals["ic_revision"] = source.ic_revision + 1
@@ -67,10 +68,24 @@ class IntegrationIntercompanyMirrorSender(models.AbstractModel):
         self._enqueue(envelopes)
 
     @api.model
+    def _settle_rejections(self, sources):
+        """A rejected source posted again or cancelled has answered its rejection: the exception's
+        message is retried, and its handler then finds the rejection settled."""
+        keys = [f"ic-{source.id}-r%-reject" for source in sources if source.ic_state == "rejected"]
+        if not keys:
+            return
+        domain = [("state", "=", "exception"), ("endpoint_id", "=", self.env.ref(ENDPOINT).id)]
+        domain += ["|"] * (len(keys) - 1) + [("idempotency_key", "=like", key) for key in keys]
+        rejections = self.env["integration.message"].sudo().search(domain)
+        if rejections:
+            rejections.action_retry()
+
+    @api.model
     def _send_cancelled(self, moves):
         sources = moves.sudo().filtered(
             lambda move: move.move_type in SOURCE_TYPES and move.ic_rule_id and move.state == "cancel"
         )
+        self._settle_rejections(sources)
         envelopes = [
             (source, self._envelope(source, source.ic_rule_id.target_company_id, "cancel"))
             for source in sources

@@ -69,6 +69,13 @@ class TestIntercompanyMirrorLifecycle(IntercompanyCase):
         source.action_ic_send()
         self.assertEqual(len(self._mirror_messages(source)), 1)
 
+    def test_a_source_with_a_live_mirror_is_cancelled_not_deleted(self):
+        source, mirror = self._mirrored([500])
+        source.button_draft()
+        with self.assertRaisesRegex(UserError, "has a bill in"):
+            source.unlink()
+        self.assertTrue(mirror.exists())
+
     # ---------------------------------------------------------- cancelling
     def test_cancelling_the_source_cancels_the_unpaid_mirror(self):
         source, mirror = self._mirrored([500])
@@ -170,16 +177,26 @@ class TestIntercompanyMirrorApproval(IntercompanyCase):
         self.assertEqual((exception.company_id, exception.code), (self.us01, "invalid_document"))
         self.assertIn("October's services were already billed.", exception.name)
 
-        # Corrected and posted again, the source makes a new mirror for approval; the rejection settles.
+        # Corrected and posted again, the source makes a new mirror for approval; the rejection is settled.
         self._reset_and_post(source, price_unit=4000)
         self._process()
         new = source.ic_mirror_move_id
         self.assertNotEqual(new, mirror)
         self.assertEqual((new.ic_state, new.amount_total), ("waiting_approval", 4000))
         self.assertEqual(self._live_mirrors(source), new)
-        message.action_retry()
-        self._process()
         self.assertEqual(message.state, "done")
+        self.assertEqual(exception.state, "resolved")
+
+    def test_cancelling_a_rejected_source_settles_its_exception(self):
+        source, mirror = self._waiting()
+        mirror.with_user(self.approver).with_context(allowed_company_ids=self.be01.ids)._ic_reject(
+            "Not ours."
+        )
+        self._process()
+        exception = self._mirror_messages(source, "reject").exception_ids
+        self.assertEqual(exception.state, "open")
+        source.button_cancel()
+        self._process()
         self.assertEqual(exception.state, "resolved")
 
     def test_cancelling_the_source_of_a_waiting_mirror_cancels_it(self):
