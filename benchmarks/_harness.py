@@ -107,7 +107,7 @@ def odoo_server(workers=0, cron_threads=None, log_level="warn", launcher=None, e
     """A real Odoo server process serving the benchmark database.
 
     ``workers=0`` is the threaded server that the README's run command
-    starts (``python -m odoo -c CONF -d DB --db-filter=^DB$``); more is
+    starts (``python -m odoo -c CONF -d DB``); more is
     prefork. ``cron_threads=None`` keeps Odoo's default (2); ``log_level=None``
     Odoo's default (info). Only the port and the log file differ from the
     user's command line. ``launcher`` replaces ``-m odoo`` (a profiling
@@ -122,7 +122,7 @@ def odoo_server(workers=0, cron_threads=None, log_level="warn", launcher=None, e
         cmd = [sys.executable, os.path.join(ROOT, "scripts", "odoo-bin")]
     else:
         cmd = [sys.executable, "-m", "odoo"]
-    cmd += ["-c", CONF, "-d", DB, f"--db-filter=^{DB}$", "--http-interface=127.0.0.1", f"--http-port={port}"]
+    cmd += ["-c", CONF, "-d", DB, "--http-interface=127.0.0.1", f"--http-port={port}"]
     cmd += [f"--logfile={log_path}", *extra]
     if workers:
         cmd.append(f"--workers={workers}")

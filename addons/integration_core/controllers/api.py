@@ -91,7 +91,7 @@ class IntegrationApi(ApiController):
         endpoint = self._authenticate()
         if not MESSAGE_ID.fullmatch(message_id) or not 0 < int(message_id) <= MAX_MESSAGE_ID:
             raise ApiError(404, {"error": "not_found"})
-        message = self._env()["integration.message"].search(
+        message = self._env()["integration.message"]._api_search(
             [("id", "=", int(message_id)), ("endpoint_id", "=", endpoint.id), ("direction", "=", "in")]
         )
         return self._message_or_404(message)
@@ -105,7 +105,7 @@ class IntegrationApi(ApiController):
             raise ApiError(422, {"error": "invalid", "errors": problems})
         if len(idempotency_key) > MAX_KEY_LENGTH:
             raise invalid("$.idempotency_key", f"an idempotency key has at most {MAX_KEY_LENGTH} characters")
-        message = self._env()["integration.message"].search(
+        message = self._env()["integration.message"]._api_search(
             [
                 ("idempotency_key", "=", idempotency_key),
                 ("endpoint_id", "=", endpoint.id),

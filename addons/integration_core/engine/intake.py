@@ -154,6 +154,8 @@ class _Intake:
             [list(keys), self.endpoint.id],
         )
         found = Message.browse([row[0] for row in self.env.cr.fetchall()])
+        # A duplicate's answer shows the stored message: fetched as answers read it, payload left out.
+        found.fetch(["payload_hash", *Message._api_fields])
         return {message.idempotency_key: message for message in found}
 
     def accepted_body(self, message, vals):

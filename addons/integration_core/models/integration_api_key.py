@@ -1,6 +1,9 @@
 import contextlib
+import hashlib
+import hmac
 import logging
 import secrets
+import threading
 from datetime import timedelta
 
 import psycopg2.errors
@@ -17,6 +20,41 @@ INDEX_SIZE = 8  # characters after KEY_PREFIX that find the row
 # A slow hash, as Odoo's own API keys: a leaked database does not leak keys.
 KEY_CRYPT = CryptContext(["pbkdf2_sha512"], pbkdf2_sha512__rounds=6000)
 LAST_USED_PRECISION = timedelta(minutes=1)
+VERIFIED_KEYS = 1024  # presented keys whose slow hash this process remembers having checked
+
+
+class _VerifiedKeys:
+    """The slow hash's answer for keys already presented to this process, so that each request
+    does not pay it again (4 ms of a 16 ms read).
+
+    What is remembered is only that a presented key matches a stored hash:
+    a fact that never changes (a key's hash is never rewritten). Whether the
+    key still works is read from its row on every request (revoked, expired,
+    endpoint archived), so a revocation takes effect at once in every worker.
+    Keys are remembered by their SHA-256, never in clear.
+    """
+
+    def __init__(self, size):
+        self.size = size
+        self.hashes = {}  # sha256(presented key) -> the stored hash it matched
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def fingerprint(raw):
+        return hashlib.sha256(raw.encode()).digest()
+
+    def matches(self, fingerprint, key_hash):
+        known = self.hashes.get(fingerprint)
+        return known is not None and isinstance(key_hash, str) and hmac.compare_digest(known, key_hash)
+
+    def remember(self, fingerprint, key_hash):
+        with self.lock:
+            if len(self.hashes) >= self.size:
+                self.hashes.clear()  # rare (a thousand keys in use): they are simply checked again
+            self.hashes[fingerprint] = key_hash
+
+
+_verified = _VerifiedKeys(VERIFIED_KEYS)
 
 
 class IntegrationApiKey(models.Model):
@@ -171,7 +209,8 @@ class IntegrationApiKey(models.Model):
             return self.browse()
         prefix = raw[: len(KEY_PREFIX) + INDEX_SIZE]
         now = fields.Datetime.now()
-        candidates = self.sudo().search(
+        # The row is read on every request: revoked, expired or archived, a key stops at once.
+        candidates = self.sudo().search_fetch(
             [
                 ("prefix", "=", prefix),
                 ("revoked_at", "=", False),
@@ -179,12 +218,17 @@ class IntegrationApiKey(models.Model):
                 ("expires_at", "=", False),
                 ("expires_at", ">", now),
                 ("endpoint_id.active", "=", True),
-            ]
+            ],
+            ["endpoint_id", "key_hash", "last_used_at"],
         )
+        fingerprint = _verified.fingerprint(raw)
         for key in candidates:
-            if KEY_CRYPT.verify(raw, key.key_hash):
-                key._touch(now)
-                return key
+            if not _verified.matches(fingerprint, key.key_hash):
+                if not KEY_CRYPT.verify(raw, key.key_hash):
+                    continue
+                _verified.remember(fingerprint, key.key_hash)
+            key._touch(now)
+            return key
         _logger.info("integration: refused API key with prefix %s", prefix)
         return self.browse()
 

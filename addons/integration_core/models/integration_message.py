@@ -252,8 +252,33 @@ class IntegrationMessage(models.Model):
         }
 
     # ------------------------------------------------------------------- API
+    # What an answer shows of a message: what reads fetch, rather than every column (the payload
+    # may weigh megabytes; an entity's row has a hundred columns, only its code is shown).
+    _api_fields = (
+        "flow_id",
+        "schema_version",
+        "company_id",
+        "idempotency_key",
+        "state",
+        "attempts",
+        "correlation_id",
+        "errors",
+        "next_attempt_at",
+        "result_model",
+        "result_id",
+        "result_name",
+    )
+
+    @api.model
+    def _api_search(self, domain):
+        """Messages for an API answer: one query for what the answer shows."""
+        return self.search_fetch(domain, list(self._api_fields))
+
     def _api_dict(self, duplicate=None):
         self.ensure_one()
+        self.fetch(list(self._api_fields))  # nothing to do when read by _api_search
+        self.flow_id.fetch(["code"])
+        self.company_id.fetch(["entity_code"])
         data = {
             "id": self.id,
             "flow": self.flow_id.code,
