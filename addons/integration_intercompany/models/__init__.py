@@ -26,3 +26,4 @@ from . import integration_intercompany_mirror_mapping
 from . import integration_intercompany_mirror_sender
 from . import integration_handler_intercompany_mirror
 from . import integration_intercompany_rule_setup
+from . import integration_audit_log_allocation

@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_repr
 
 from .integration_allocation_key import PERIOD_FORMAT
 from .integration_allocation_pool import to_decimal
@@ -58,6 +61,25 @@ class IntegrationAllocationKeyLine(models.Model):
                 raise ValidationError(self.env._("The service entity does not invoice itself."))
 
     # ------------------------------------------------------------- drivers
+    def _drivers(self, date_from, date_to):
+        """Per line: ``{"line", "source_amount", "source_currency", "value"}``; money drivers are weighed
+        in the service entity's currency at the rate of the period's last day, the others as entered."""
+        drivers = []
+        for line in self:
+            key = line.key_id
+            if key.method in ("fixed", "headcount"):
+                value = Decimal(float_repr(line.percent if key.method == "fixed" else line.headcount, 2))
+                source, currency = value, self.env["res.currency"]
+            else:
+                source = line._measure(date_from, date_to)
+                currency = line.receiver_company_id.sudo().currency_id
+                converted = currency._convert(float(source), key.currency_id, key.company_id, date_to)
+                value = to_decimal(converted, key.currency_id)
+            drivers.append(
+                {"line": line, "source_amount": source, "source_currency": currency, "value": value}
+            )
+        return drivers
+
     def _measure(self, date_from, date_to):
         """The receiver's money driver in the period, in its own currency (revenue or analytic measure).
 

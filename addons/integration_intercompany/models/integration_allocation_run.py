@@ -5,7 +5,6 @@ from odoo.exceptions import UserError
 from odoo.tools import float_repr
 
 from .integration_allocation_key import period_dates, previous_period
-from .integration_allocation_pool import to_decimal
 
 
 def split_exactly(total, weights, quantum):
@@ -212,7 +211,7 @@ class IntegrationAllocationRun(models.Model):
                     period=self.period,
                 )
             )
-        drivers = self._driver_values(key._lines_for(self.period))
+        drivers = key._lines_for(self.period)._drivers(self.date_from, self.date_to)
         weights = [driver["value"] for driver in drivers]
         self._check_weights(weights)
         markup = Decimal(float_repr(key.markup_percent, 2))
@@ -288,40 +287,6 @@ class IntegrationAllocationRun(models.Model):
                 )
             )
 
-    def _driver_values(self, key_lines):
-        """Per receiver line: ``{"line", "source_amount", "source_currency", "value"}``, the value in the
-        service entity's currency for money drivers, as entered otherwise."""
-        method = self.key_id.method
-        drivers = []
-        for line in key_lines:
-            if method in ("fixed", "headcount"):
-                entered = line.percent if method == "fixed" else line.headcount
-                value = Decimal(float_repr(entered, 2))
-                drivers.append(
-                    {
-                        "line": line,
-                        "source_amount": value,
-                        "source_currency": self.env["res.currency"],
-                        "value": value,
-                    }
-                )
-                continue
-            receiver = line.receiver_company_id.sudo()
-            source = line._measure(self.date_from, self.date_to)
-            value = to_decimal(
-                receiver.currency_id._convert(float(source), self.currency_id, self.company_id, self.date_to),
-                self.currency_id,
-            )
-            drivers.append(
-                {
-                    "line": line,
-                    "source_amount": source,
-                    "source_currency": receiver.currency_id,
-                    "value": value,
-                }
-            )
-        return drivers
-
     # ------------------------------------------------------------- confirm
     def action_confirm(self):
         """Make and post one intercompany invoice per receiver with a share; a run is invoiced once."""
@@ -349,7 +314,24 @@ class IntegrationAllocationRun(models.Model):
             run.write(
                 {"state": "done", "confirmed_at": fields.Datetime.now(), "confirmed_by_id": self.env.uid}
             )
+            run._log_invoiced()
         return True
+
+    def _log_invoiced(self):
+        """The audit trail of a recharge: the run, its total and invoices, and the message that asked it."""
+        total = f"{self.total_amount:.{self.currency_id.decimal_places}f} {self.currency_id.name}"
+        names = self.invoice_ids.mapped("name")
+        self.env["integration.audit.log"]._log(
+            "allocation_invoiced",
+            self,
+            message_id=self.integration_message_id.id,
+            correlation_id=self.integration_message_id.correlation_id,
+            description=self.env._("%(run)s invoiced: %(total)s", run=self.name, total=total),
+            new_values={"period": self.period, "total": total, "invoices": names},
+        )
+        self.message_post(
+            body=self.env._("Invoiced %(total)s: %(invoices)s", total=total, invoices=", ".join(names))
+        )
 
     def _check_lock_dates(self):
         violation = self.key_id._lock_violation(self.date_to)

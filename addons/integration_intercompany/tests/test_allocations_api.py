@@ -61,6 +61,13 @@ class TestAllocationsApi(AllocationCaseMixin, IntegrationHttpCase):
         self.assertEqual(run.invoice_ids.integration_message_id, message)
         self.assertEqual(set(run.invoice_ids.mapped("integration_correlation_id")), {message.correlation_id})
         self.assertEqual(run.computed_by_id, self.scheduler.user_id)
+        # The audit trail names the run, its total and invoices, and the message that asked for it.
+        log = self.env["integration.audit.log"].search(
+            [("action", "=", "allocation_invoiced"), ("res_model", "=", run._name), ("res_id", "=", run.id)]
+        )
+        self.assertEqual((log.message_id, log.correlation_id), (message, message.correlation_id))
+        self.assertEqual(log.new_values["total"], "1313.03 PLN")
+        self.assertEqual(sorted(log.new_values["invoices"]), sorted(run.invoice_ids.mapped("name")))
 
     def test_recharges_asked_through_the_api_are_mirrored_under_one_correlation_id(self):
         expenses = self._ic_rules(self.be01 | self.us01 | self.uk01 | self.sg01)
