@@ -1,8 +1,10 @@
 """Automatic matching of bank lines: each rule, partial payments, what stays open and why."""
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from .bank_common import IBAN_PAYER, BankCase
 from .reconcile_common import ReconcileCase
 
 
@@ -175,3 +177,32 @@ class TestReconcile(ReconcileCase):
 
         self.assertOpen(line, "No open document")
         self.assertEqual(us_invoice.payment_state, "not_paid")
+
+
+@tagged("post_install", "-at_install")
+class TestReconcileFromFeed(BankCase):
+    def test_a_statement_from_the_bank_pays_the_invoice_it_quotes(self):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.payer.id,
+                "company_id": self.be01.id,
+                "invoice_date": "2026-11-20",
+                "payment_reference": "+++090/9337/55493+++",
+                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 121.0, "tax_ids": []})],
+            }
+        )
+        invoice.action_post()
+        lines = [
+            self._line("FEED-1", "121.00", reference="090/9337/55493", counterparty_iban=IBAN_PAYER),
+            self._line("FEED-2", "-5.00", label="Bank fees"),
+        ]
+        message = self._import("rec-feed-1", self._statement("REC-1", "0.00", "116.00", lines))
+
+        statement = self._statement_of(message)
+        paid, fees = statement.line_ids.sorted("amount", reverse=True)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertTrue(paid.is_reconciled)
+        self.assertEqual(paid.integration_matched_by, "reference")
+        self.assertFalse(fees.is_reconciled)
+        self.assertTrue(fees.integration_match_note, "an unmatched line says why")
