@@ -150,6 +150,15 @@ class TestCloseActions(CloseCockpitCase):
         periods_again = self.env[action["res_model"]].search(wizard.action_show()["domain"])
         self.assertEqual(periods_again, periods)
 
+    def test_group_view_follows_the_company_switcher(self):
+        switched = self.env(user=self.manager, context={"allowed_company_ids": self.uk01.ids})
+        wizard = switched["integration.close.period.group"].create(
+            {"date_from": DATE_FROM, "date_to": DATE_TO}
+        )
+        self.assertEqual(wizard.company_ids, self.uk01)
+        periods = switched["integration.close.period"].search(wizard.action_show()["domain"])
+        self.assertEqual(periods.company_id, self.uk01)
+
     def test_a_be01_user_sees_be01s_cockpit_only(self):
         be_user = self._user("close_be_only", ["integration_core.group_integration_user"], self.be01)
         us_period = self._period(self.us01)

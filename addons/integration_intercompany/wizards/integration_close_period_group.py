@@ -1,5 +1,5 @@
 from odoo import fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..models.integration_close_period import last_month
 
@@ -16,19 +16,30 @@ class IntegrationClosePeriodGroup(models.TransientModel):
     date_to = fields.Date(
         string="To", required=True, default=lambda self: last_month(fields.Date.context_today(self))[1]
     )
+    # The entities selected in the company switcher, as Odoo's own multi-company reports: the list
+    # opened afterwards shows the records of those entities only.
     company_ids = fields.Many2many(
         "res.company",
         string="Entities",
         required=True,
-        domain=lambda self: [("entity_code", "!=", False), ("id", "in", self.env.user.company_ids.ids)],
-        default=lambda self: self.env.user.company_ids.filtered("entity_code"),
-        help="The entities you work in, all of them by default.",
+        domain=lambda self: [("entity_code", "!=", False), ("id", "in", self.env.companies.ids)],
+        default=lambda self: self.env.companies.filtered("entity_code"),
+        help="The entities selected in the company switcher, all of them by default.",
     )
 
     def action_show(self):
         self.ensure_one()
         if self.date_from > self.date_to:
             raise ValidationError(self.env._("The period starts after it ends."))
+        # Entities the user works in but left out of the switcher: the list would hide their close.
+        hidden = (self.company_ids & self.env.user.company_ids) - self.env.companies
+        if hidden:
+            raise UserError(
+                self.env._(
+                    "Select %(entities)s in the company switcher to see their close.",
+                    entities=", ".join(hidden.mapped("name")),
+                )
+            )
         periods = self.env["integration.close.period"]._open_for(
             self.company_ids, self.date_from, self.date_to
         )
