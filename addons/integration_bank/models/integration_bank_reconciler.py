@@ -99,10 +99,17 @@ class IntegrationBankReconciler(models.AbstractModel):
     # --------------------------------------------------------------- matching
     @staticmethod
     def _line_currency_amount(line):
-        """The line's transaction currency and signed amount in it."""
-        if line.foreign_currency_id:
-            return line.foreign_currency_id, line.amount_currency
-        return line.currency_id, line.amount
+        """The line's transaction currency and what is still unmatched of it, signed as the line.
+
+        That is its suspense item: the whole line at first, what a partial match left after.
+        """
+        currency = line.foreign_currency_id or line.currency_id
+        suspense = line._seek_for_lines()[1]
+        if len(suspense) != 1:
+            return currency, 0.0
+        if suspense.currency_id != currency:
+            return currency, line.amount_currency if line.foreign_currency_id else line.amount
+        return currency, -suspense.amount_currency
 
     def _line_keys(self, line):
         return references.line_keys(line.integration_reference, line.ref, line.payment_ref)
@@ -121,7 +128,7 @@ class IntegrationBankReconciler(models.AbstractModel):
     def _decide(self, line, index):
         currency, amount = self._line_currency_amount(line)
         if currency.is_zero(amount):
-            return Decision(note=self.env._("A line of zero pays nothing."))
+            return Decision(note=self.env._("Nothing is left to match on this line."))
         keys = self._line_keys(line)
         for rule, found in (
             ("reference", index.find(index.by_reference, keys)),

@@ -178,6 +178,19 @@ class TestReconcile(ReconcileCase):
         self.assertOpen(line, "No open document")
         self.assertEqual(us_invoice.payment_state, "not_paid")
 
+    def test_what_an_overpayment_left_open_is_matched_later(self):
+        first = self._invoice(self.acme, 100.0, payment_reference="LATER-1")
+        line = self._line(130.0, payment_ref="LATER-1")
+        self.Reconciler._auto_reconcile(line)
+        self.assertEqual(first.payment_state, "paid")
+        self.assertEqual(line.partner_id, self.acme)
+
+        second = self._invoice(self.acme, 30.0, payment_reference="LATER-2")
+        self.Reconciler._auto_reconcile(line)
+
+        self.assertEqual(second.payment_state, "paid", "the 30.00 left open pays Acme's invoice of 30.00")
+        self.assertTrue(line.is_reconciled)
+
 
 @tagged("post_install", "-at_install")
 class TestReconcileFromFeed(BankCase):
