@@ -258,11 +258,12 @@ class IntegrationBankReconciler(models.AbstractModel):
         vals_list, targets, suspense_lines = [], [], AML
         liquidity_by_partner = {}
         notes = {}
+        taken = defaultdict(float)  # what earlier lines of this batch pay of each document item
         for line, decision in pairs:
             liquidity, suspense, _other = line._seek_for_lines()
             if len(suspense) != 1:
                 raise UserError(self.env._("%s has no open amount left to match.", line.display_name))
-            line_vals, line_targets, rest = self._counterparts(line, suspense, decision.item)
+            line_vals, line_targets, rest = self._counterparts(line, suspense, decision.item, taken)
             vals_list += line_vals
             targets += line_targets
             suspense_lines |= suspense
@@ -312,18 +313,19 @@ class IntegrationBankReconciler(models.AbstractModel):
             item.record = item.record.with_prefetch(document_ids[item.record._name])
         return [(line.with_prefetch(line_ids), decision) for line, decision in pairs]
 
-    def _counterparts(self, line, suspense, item):
+    def _counterparts(self, line, suspense, item, taken):
         """The items replacing the suspense one: one per open item of the document paid, then any rest."""
         currency, amount = self._line_currency_amount(line)
         same_currency = currency == line.company_id.currency_id
         vals_list, targets = [], []
         remaining = amount
         for target in item.lines:
-            residual = target.amount_residual_currency
+            residual = currency.round(target.amount_residual_currency - taken[target.id])
             if currency.is_zero(remaining) or currency.is_zero(residual) or (residual > 0) != (remaining > 0):
                 continue
             applied = currency.round(remaining if abs(remaining) < abs(residual) else residual)
             remaining = currency.round(remaining - applied)
+            taken[target.id] += applied
             if same_currency:
                 balance = -applied
             else:

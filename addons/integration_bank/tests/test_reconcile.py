@@ -191,6 +191,19 @@ class TestReconcile(ReconcileCase):
         self.assertEqual(second.payment_state, "paid", "the 30.00 left open pays Acme's invoice of 30.00")
         self.assertTrue(line.is_reconciled)
 
+    def test_two_lines_quoting_one_invoice_in_one_run(self):
+        invoice = self._invoice(self.acme, 100.0, payment_reference="TWICE-1")
+        first = self._line(80.0, payment_ref="TWICE-1 part 1")
+        second = self._line(80.0, payment_ref="TWICE-1 part 2")
+
+        self.Reconciler._auto_reconcile(first | second)
+
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertTrue(first.is_reconciled)
+        self.assertFalse(second.is_reconciled)
+        self.assertAlmostEqual(second._seek_for_lines()[1].balance, -60.0, msg="60.00 left open on the line")
+        self.assertIn("60.00", second.integration_match_note)
+
 
 @tagged("post_install", "-at_install")
 class TestReconcileFromFeed(BankCase):
