@@ -80,7 +80,11 @@ def _all(checks):
         return checks[0]
 
     def check(value):
-        return all(one(value) for one in checks)
+        # A loop, not all(<generator>): this runs for every node of every document.
+        for one in checks:  # noqa: SIM110
+            if not one(value):
+                return False
+        return True
 
     return check
 
@@ -151,7 +155,14 @@ class _Compiler:
         tests = [self.is_type(name) for name in ([names] if isinstance(names, str) else names)]
         if len(tests) == 1:
             return tests[0]
-        return lambda value: any(test(value) for test in tests)
+
+        def check(value):
+            for test in tests:  # noqa: SIM110 - as in _all
+                if test(value):
+                    return True
+            return False
+
+        return check
 
     @staticmethod
     def _enum(values):
@@ -216,7 +227,10 @@ class _Compiler:
             # Text and structures are never numbers (asserted beside the type tests).
             if isinstance(value, (str, dict, list)) or value is None or not is_number(value):
                 return True
-            return all(within(value, bound) for within, bound in checks)
+            for within, bound in checks:  # noqa: SIM110 - as in _all
+                if not within(value, bound):
+                    return False
+            return True
 
         return check
 
