@@ -83,14 +83,26 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------- guards
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su and any(IC_FIELDS.intersection(vals) for vals in vals_list):
+        # Odoo passes every field's default on (a bank statement line creates its entry with
+        # ic_state "none", say): only a value that says something is refused.
+        if not self.env.su and any(
+            vals.get(fname) not in (None, False, 0, "none") for vals in vals_list for fname in IC_FIELDS
+        ):
             self._ic_refuse_write()
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.su and IC_FIELDS.intersection(vals):
+        if not self.env.su and any(self._ic_changes(fname, vals[fname]) for fname in IC_FIELDS.intersection(vals)):
             self._ic_refuse_write()
         return super().write(vals)
+
+    def _ic_changes(self, fname, value):
+        """Whether writing ``value`` would change ``fname`` on any of these moves."""
+        field = self._fields[fname]
+        if field.type == "many2one":
+            value = value.id if isinstance(value, models.BaseModel) else (value or False)
+            return any(move[fname].id != value for move in self)
+        return any(move[fname] != (value or field.convert_to_record(False, move)) for move in self)
 
     def _ic_refuse_write(self):
         raise AccessError(
