@@ -3,6 +3,7 @@ import io
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.tools import SQL
 
 from odoo.addons.integration_mapping.models.integration_trial_balance import _strings
 
@@ -97,15 +98,15 @@ class IntegrationIcReconciliationEngine(models.AbstractModel):
 
     @api.model
     def _document_info(self, move_ids):
-        """``{move id: (name, move type, linked move ids)}``, read in batches by the ORM."""
-        Move = self.env["account.move"].sudo()
+        """``{move id: (move type, linked move ids)}`` in one read of the moves' own columns: the pairing
+        needs them for every document (tens of thousands in a group), the names only the few that differ.
+        The ids come from a read with the caller's rights."""
+        Move = self.env["account.move"]
         links = [name for name in ("ic_mirror_move_id", "ic_source_move_id") if name in Move._fields]
-        moves = Move.browse(move_ids)
-        moves.fetch(["name", "move_type", *links])
-        return {
-            move.id: (move.name, move.move_type, {move[name].id for name in links if move[name]})
-            for move in moves
-        }
+        Move.flush_model(["move_type", *links])
+        columns = SQL(", ").join(SQL.identifier(name) for name in ("id", "move_type", *links))
+        self.env.cr.execute(SQL("SELECT %s FROM account_move WHERE id = ANY(%s)", columns, list(move_ids)))
+        return {row[0]: (row[1], {link for link in row[2:] if link}) for row in self.env.cr.fetchall()}
 
     # --------------------------------------------------------------- report
     @api.model
@@ -150,6 +151,7 @@ class IntegrationIcReconciliationEngine(models.AbstractModel):
                     ),
                 }
             )
+        self._name_documents([item for pair in pairs for item in pair["explained"]])
         pairs.sort(
             key=lambda pair: (pair["company"].entity_code or "", pair["counterparty"].entity_code or "")
         )
@@ -188,17 +190,13 @@ class IntegrationIcReconciliationEngine(models.AbstractModel):
                     parts = self._amount_and_fx(
                         mine, other, gap, date=date, group_currency=group_currency, company=company
                     )
-            elif info[own_id or their_id][1] == "entry":
+            elif info[own_id or their_id][0] == "entry":
                 continue  # a journal entry or payment on one side: nothing explains it
             else:
                 parts = [("one_sided", gap)]
-            document = info[own_id][0] if own_id else info[their_id][0]
-            counterpart = info[their_id][0] if own_id and their_id else None
             items.extend(
                 {
                     "kind": kind,
-                    "document": document,
-                    "counterparty_document": counterpart,
                     "move_id": own_id or their_id,
                     "counterparty_move_id": their_id if own_id else None,
                     "amount": amount,
@@ -207,6 +205,17 @@ class IntegrationIcReconciliationEngine(models.AbstractModel):
                 if not group_currency.is_zero(amount)
             )
         return items
+
+    @api.model
+    def _name_documents(self, items):
+        """The numbers of the explained documents (read only for them)."""
+        ids = {item["move_id"] for item in items} | {item["counterparty_move_id"] for item in items}
+        moves = self.env["account.move"].sudo().browse(sorted(filter(None, ids)))
+        moves.fetch(["name"])
+        names = {move.id: move.name for move in moves}
+        for item in items:
+            item["document"] = names[item["move_id"]]
+            item["counterparty_document"] = names.get(item["counterparty_move_id"])
 
     @api.model
     def _amount_and_fx(self, mine, other, gap, *, date, group_currency, company):
@@ -226,14 +235,14 @@ class IntegrationIcReconciliationEngine(models.AbstractModel):
         the same currency and opposite amount (in date order), then the rest on their own."""
         pairs, taken = [], set()
         for move_id in own:
-            linked = [other for other in info[move_id][2] if other in theirs and other not in taken]
+            linked = [other for other in info[move_id][1] if other in theirs and other not in taken]
             if linked:
                 pairs.append((move_id, linked[0]))
                 taken.update((move_id, linked[0]))
         for move_id in theirs:
             if move_id in taken:
                 continue
-            linked = [other for other in info[move_id][2] if other in own and other not in taken]
+            linked = [other for other in info[move_id][1] if other in own and other not in taken]
             if linked:
                 pairs.append((linked[0], move_id))
                 taken.update((move_id, linked[0]))
