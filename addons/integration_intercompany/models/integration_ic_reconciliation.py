@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 
 from .integration_ic_reconciliation_engine import as_json
@@ -95,6 +97,19 @@ class IntegrationIcReconciliation(models.Model):
                 for item in pair["explained"]
             ],
         }
+
+    @api.model
+    def _cron_month_end(self):
+        """The scheduled cycle: reconcile the whole group at the last day of the month just ended."""
+        last_day = fields.Date.context_today(self).replace(day=1) - timedelta(days=1)
+        entities = self.env["res.company"]._ic_group_entities()
+        if not entities:
+            return
+        run = self.search([("date", "=", last_day), ("state", "=", "done")], limit=1)
+        if run and run.company_ids == entities:
+            return  # the cycle ran already (a restart of the scheduler)
+        run = self.create({"date": last_day, "company_ids": [fields.Command.set(entities.ids)]})
+        run.action_compute()
 
     def action_open_lines(self):
         self.ensure_one()

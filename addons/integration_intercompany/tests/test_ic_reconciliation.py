@@ -6,6 +6,8 @@ import csv
 import io
 from decimal import Decimal
 
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.tests import tagged
 
@@ -156,6 +158,16 @@ class TestIcReconciliation(IcReportingFixtures, IntegrationCase):
         self.assertEqual(lines["BE01", "US01"].explained, 325.76)
         fx = run.item_ids.filtered(lambda item: item.kind == "fx" and item.move_id == self.fx_source)
         self.assertEqual(fx.counterparty_move_id, self.fx_mirror)
+
+    def test_month_end_cycle_reconciles_the_group_once(self):
+        Run = self.env["integration.ic.reconciliation"]
+        with freeze_time("2025-12-03"):
+            Run._cron_month_end()
+            Run._cron_month_end()
+        run = Run.search([("date", "=", DATE_TO)])
+        self.assertEqual(len(run), 1)
+        self.assertEqual(run.company_ids, self.group_entities)
+        self.assertEqual(run._as_json(), self._pairs()[1])
 
     def test_csv_lists_every_pair_and_document(self):
         from odoo.addons.integration_intercompany.models.integration_ic_reconciliation_engine import as_csv
