@@ -7,9 +7,11 @@ import io
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.integration_core.tests.common import IntegrationHttpCase
+from odoo.addons.integration_intercompany.models.integration_ic_reconciliation_engine import as_csv
 
 from .ic_reporting_common import DATE_FROM, DATE_TO, IcReportingFixtures
 
@@ -141,3 +143,28 @@ class TestIcReportingApi(IcReportingFixtures, IntegrationHttpCase):
             self.assertEqual(response.status_code, 422, case)
             self.assertEqual(response.json()["error"], "invalid", case)
             self.assertEqual([error["path"] for error in response.json()["errors"]], paths, case)
+
+    # ------------------------------------------------------------- in Odoo
+    def test_downloads_for_a_finance_user(self):
+        run = (
+            self.env["integration.ic.reconciliation"]
+            .with_user(self.map_author)
+            .create({"date": DATE_TO, "company_ids": [Command.set(self.group_entities.ids)]})
+        )
+        run.action_compute()
+        self.authenticate(self.map_author.login, self.map_author.login)
+        response = self.url_open(run.action_download_csv()["url"])
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.headers["Content-Type"].split(";")[0], "text/csv")
+        self.assertEqual(response.text, as_csv(run._as_json()))
+        wizard = self.env["integration.consolidated.tb.wizard"].create(
+            {"date_from": DATE_FROM, "date_to": DATE_TO}
+        )
+        response = self.url_open(wizard.action_download_csv()["url"])
+        self.assertEqual(response.status_code, 200, response.text)
+        Report = self.env["integration.consolidated.tb"]
+        self.assertEqual(response.text, Report._as_csv(Report._compute(DATE_FROM, DATE_TO)))
+        response = self.url_open(
+            "/integration/reporting/consolidated-trial-balance.csv?date_from=2025-12-01&date_to=2025-11-30"
+        )
+        self.assertEqual(response.status_code, 400)
