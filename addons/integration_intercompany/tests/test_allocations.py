@@ -278,3 +278,24 @@ class TestAllocations(AllocationCaseMixin, TransactionCase):
         self.assertEqual((run.state, run.computed_by_id, len(run.line_ids)), ("draft", self.env.user, 2))
         self.assertEqual(key.run_count, 1)
         self.assertEqual(self.Run.search(key.action_view_runs()["domain"]), run)
+
+    def test_a_key_is_set_up_on_its_screen(self):
+        form = Form(self.Key.with_company(self.pl01))
+        form.name = "IT services by headcount"
+        form.code = "IT-HC"
+        form.pool_id = self.pool
+        form.method = "headcount"
+        form.markup_percent = 5
+        form.income_account_id = self.recharge_income
+        for code, headcount in (("BE01", 12), ("US01", 8)):
+            with form.line_ids.new() as line:
+                line.receiver_company_id = self.receivers[code]
+                line.period_from = "2026-01"
+                line.headcount = headcount
+        key = form.save()
+        self.assertEqual((key.company_id, key.label), (self.pl01, "Shared services"))
+        run, _created = key._run_period(PERIOD)
+        # 1250.50 + 62.53 split 12:8.
+        self.assertEqual(
+            self._shares(run), {"BE01": ("750.30", "37.52", "787.82"), "US01": ("500.20", "25.01", "525.21")}
+        )
