@@ -28,7 +28,8 @@ class ResCompany(models.Model):
     ic_elimination_difference_account_id = fields.Many2one(
         "account.account",
         string="Elimination Difference Account",
-        check_company=True,
+        # The elimination entity's own accounts (a company has no company_id for check_company to read).
+        domain="[('company_ids', 'in', id)]",
         help="On the elimination entity: where the part of an intercompany elimination that does not offset "
         "(translation at different rates, amounts that differ, timing) is booked.",
     )
