@@ -19,6 +19,13 @@ Credentials (option, else environment variable, else issued on the fly):
 * ``--shop-key`` / ``CONTRACT_SHOP_KEY`` and ``--shop-secret`` / ``CONTRACT_SHOP_SECRET``:
   an API key and the current signing secret of endpoint DEMO_SHOP (entity BE01,
   flows partner and invoice).
+* ``--bank-key`` / ``CONTRACT_BANK_KEY``: an API key of endpoint DEMO_BANK (flow bank_statement).
+* ``--gateway-key`` / ``CONTRACT_GATEWAY_KEY``: an API key of endpoint DEMO_GATEWAY (flow payment_status).
+
+``--only bank`` runs the bank checks alone (bank_statement, camt.053, reconciliation by
+payment reference, payment_status); it needs no DEMO_PAYROLL key nor DEMO_SHOP secret. The bank
+checks create a BE01 bank journal of their own (JSON-RPC, with a fresh IBAN) so that statement
+continuity starts from nothing, and read statements and invoices back through JSON-RPC.
 
 When a value is missing, and always for the throw-away keys of the revoke and
 expiry checks, the script runs ``scripts/issue_key.sh`` (``--issue-cmd``), the
@@ -45,6 +52,9 @@ import os
 import sys
 
 from contract_checks.access import check_auth, check_forbidden, check_isolation, check_signature
+from contract_checks.bank import Bank, check_statements
+from contract_checks.bank_camt import check_camt, check_camt_refused
+from contract_checks.bank_payments import check_payment_status, check_reconciliation
 from contract_checks.envelopes import (
     check_accept_and_duplicate,
     check_health,
@@ -66,6 +76,11 @@ def main():
     p.add_argument("--payroll-key", default=env("CONTRACT_PAYROLL_KEY"))
     p.add_argument("--shop-key", default=env("CONTRACT_SHOP_KEY"))
     p.add_argument("--shop-secret", default=env("CONTRACT_SHOP_SECRET"))
+    p.add_argument("--bank-key", default=env("CONTRACT_BANK_KEY"))
+    p.add_argument("--gateway-key", default=env("CONTRACT_GATEWAY_KEY"))
+    p.add_argument(
+        "--only", choices=["bank"], help="run only one group of checks (bank: statements, camt.053, payments)"
+    )
     p.add_argument("--db", default=env("CONTRACT_DB", "integration_demo"))
     p.add_argument("--rpc-uid", type=int, default=int(env("CONTRACT_RPC_UID", "2")))
     p.add_argument("--rpc-password", default=env("CONTRACT_RPC_PASSWORD", "admin"))
@@ -75,12 +90,17 @@ def main():
     api = Api(a.url)
     rpc = Rpc(a.url, a.db, a.rpc_uid, a.rpc_password)
     issue_cmd = a.issue_cmd.split()
-    if not a.payroll_key:
+    if not a.payroll_key and a.only != "bank":
         a.payroll_key = issue_key(issue_cmd, "DEMO_PAYROLL")
-    if not (a.shop_key and a.shop_secret):
+    if a.only == "bank":
+        a.shop_key = a.shop_key or issue_key(issue_cmd, "DEMO_SHOP")
+    elif not (a.shop_key and a.shop_secret):
         a.shop_key, a.shop_secret = issue_key(issue_cmd, "DEMO_SHOP", secret=True)
+    a.bank_key = a.bank_key or issue_key(issue_cmd, "DEMO_BANK")
+    a.gateway_key = a.gateway_key or issue_key(issue_cmd, "DEMO_GATEWAY")
     print(
-        f"run {RUN} against {a.url} on {TODAY} (payroll key {a.payroll_key[:11]}..., shop key {a.shop_key[:11]}...)"
+        f"run {RUN} against {a.url} on {TODAY} (payroll key {(a.payroll_key or '-')[:11]}..., "
+        f"shop key {a.shop_key[:11]}..., bank key {a.bank_key[:11]}..., gateway key {a.gateway_key[:11]}...)"
     )
 
     basic = {}  # the first accepted message, which the batch checks resend
@@ -116,6 +136,24 @@ def main():
         ("concurrency", lambda: check_concurrency(api, rpc, a.payroll_key)),
         ("locked period", lambda: check_locked_period(api, rpc, a.payroll_key)),
     ]
+    bank = {}  # the run's own BE01 bank journal (made on the first bank step), shared by the bank steps
+
+    def bank_step(check):
+        def run():
+            if "b" not in bank:
+                bank["b"] = Bank(api, rpc, a.bank_key, a.gateway_key, a.shop_key)
+            check(bank["b"])
+
+        return run
+
+    bank_steps = [
+        ("bank statements", bank_step(check_statements)),
+        ("camt.053", bank_step(check_camt)),
+        ("camt.053 refused", bank_step(check_camt_refused)),
+        ("bank reconciliation", bank_step(check_reconciliation)),
+        ("payment status", bank_step(check_payment_status)),
+    ]
+    steps = bank_steps if a.only == "bank" else steps + bank_steps
     for name, step in steps:
         print(f"\n--- {name}")
         try:

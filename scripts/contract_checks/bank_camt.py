@@ -1,0 +1,257 @@
+"""camt.053 files: two versions written here from ISO 20022, duplicates, and hostile or wrong documents."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from .bank import Bank, money
+from .harness import RUN, TODAY, R, body, ikey, show
+
+NS = "urn:iso:std:iso:20022:tech:xsd:{}"
+
+
+def _party(v08, role, name, iban):
+    """Dbtr/DbtrAcct or Cdtr/CdtrAcct; 001.08 wraps the party in <Pty>."""
+    nm = f"<Nm>{escape(name)}</Nm>"
+    return f"<{role}>{f'<Pty>{nm}</Pty>' if v08 else nm}</{role}><{role}Acct><Id><IBAN>{iban}</IBAN></Id></{role}Acct>"
+
+
+def _balance(code, amount, ccy):
+    ind = "CRDT" if amount >= 0 else "DBIT"
+    return (
+        f'<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp><Amt Ccy="{ccy}">{money(abs(amount))}</Amt>'
+        f"<CdtDbtInd>{ind}</CdtDbtInd><Dt><Dt>{TODAY}</Dt></Dt></Bal>"
+    )
+
+
+def _entry(v08, e, ccy):
+    amount = Decimal(e["amount"])
+    ind = "CRDT" if amount >= 0 else "DBIT"
+    sts = "<Sts><Cd>BOOK</Cd></Sts>" if v08 else "<Sts>BOOK</Sts>"
+    role = "Dbtr" if amount >= 0 else "Cdtr"
+    rmt = f"<Ustrd>{escape(e['label'])}</Ustrd>"
+    return (
+        f'<Ntry><Amt Ccy="{ccy}">{money(abs(amount))}</Amt><CdtDbtInd>{ind}</CdtDbtInd>{sts}'
+        f"<BookgDt><Dt>{TODAY}</Dt></BookgDt><ValDt><Dt>{TODAY}</Dt></ValDt>"
+        f"<AcctSvcrRef>{e['id']}</AcctSvcrRef>"
+        "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>"
+        f"<NtryDtls><TxDtls><Refs><EndToEndId>{e['id']}-E2E</EndToEndId></Refs>"
+        f"<RltdPties>{_party(v08, role, 'Contract Check NV', 'BE71096123456769')}</RltdPties>"
+        f"<RmtInf>{rmt}</RmtInf></TxDtls></NtryDtls></Ntry>"
+    )
+
+
+def camt053(version, msg_id, statements, *, prolog="", doc="camt.053", inject=""):
+    """A camt.053.<version> document with ``statements`` (dicts: id, iban, opening, closing, entries)."""
+    v08 = version >= "001.08"
+    stmts = []
+    for s in statements:
+        stmts.append(
+            f"<Stmt><Id>{s['id']}{inject}</Id><CreDtTm>{TODAY}T08:00:00</CreDtTm>"
+            f"<Acct><Id><IBAN>{s['iban']}</IBAN></Id><Ccy>EUR</Ccy></Acct>"
+            + _balance("OPBD", s["opening"], "EUR")
+            + _balance("CLBD", s["closing"], "EUR")
+            + "".join(_entry(v08, e, "EUR") for e in s["entries"])
+            + "</Stmt>"
+        )
+    root, item = ("BkToCstmrStmt", "") if doc == "camt.053" else ("BkToCstmrAcctRpt", "")
+    body_ = "".join(stmts)
+    if doc != "camt.053":
+        body_ = body_.replace("<Stmt>", "<Rpt>").replace("</Stmt>", "</Rpt>")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>{prolog}'
+        f'<Document xmlns="{NS.format(doc + "." + version)}"><{root}>'
+        f"<GrpHdr><MsgId>{msg_id}</MsgId><CreDtTm>{TODAY}T08:00:00</CreDtTm></GrpHdr>{body_}{item}</{root}></Document>"
+    ).encode()
+
+
+def post_camt(b: Bank, raw, key, *, content_type="application/xml", entity="BE01"):
+    headers = {"Idempotency-Key": key} if key else {}
+    return b.api.post(
+        b.bank_key, raw=raw, content_type=content_type, headers=headers, path=f"/bank/camt053?entity={entity}"
+    )
+
+
+def two_statements(b: Bank, tag, amounts):
+    """Two consecutive statements from the running balance; returns them and the closing after both."""
+    out, bal = [], b.closing
+    for n, pair in enumerate(amounts, 1):
+        entries = [
+            {"id": f"CC-{RUN}-{tag}-{n}-{i}", "amount": a, "label": f"camt {tag} {n}.{i}"}
+            for i, a in enumerate(pair)
+        ]
+        close = bal + sum(Decimal(a) for a in pair)
+        out.append(
+            {
+                "id": f"CC-{RUN}-{tag}-{n}",
+                "iban": b.iban,
+                "opening": bal,
+                "closing": close,
+                "entries": entries,
+            }
+        )
+        bal = close
+    return out, bal
+
+
+def check_camt(b: Bank):
+    files = [
+        ("001.02", "camt02", [["30.00", "-5.00"], ["12.50"]]),
+        ("001.08", "camt08", [["7.50"], ["-2.25", "4.00"]]),
+    ]
+    for version, tag, amounts in files:
+        stmts, closing = two_statements(b, tag, amounts)
+        raw = camt053(version, f"CC-{RUN}-{tag}", stmts)
+        key = ikey(tag)
+        lines_before = b.line_count()
+        r = post_camt(b, raw, key)
+        res = (body(r) or {}).get("results") or []
+        shape_ok = (
+            r.status_code == 200
+            and len(res) == 2
+            and all(
+                x.get("status") == "accepted"
+                and isinstance(x.get("id"), int)
+                and x.get("state")
+                and x.get("correlation_id")
+                and x.get("duplicate") is False
+                and x.get("account") == b.iban
+                for x in res
+            )
+            and [x.get("statement_id") for x in res] == [s["id"] for s in stmts]
+        )
+        R.check(
+            f"camt.053.{version} with two statements -> 200, one accepted result per statement (statement_id, account)",
+            shape_ok,
+            f"POST /bank/camt053?entity=BE01 Idempotency-Key {key}, {len(raw)} bytes",
+            "200 results[2] each {status accepted, id, state, correlation_id, duplicate false, statement_id, account}",
+            show(r, 800),
+        )
+        if not res:
+            continue
+        keys_ok = True
+        for n, x in enumerate(res, 1):
+            g = b.api.get(b.bank_key, params={"idempotency_key": f"{key}/{n}"})
+            keys_ok &= g.status_code == 200 and (body(g) or {}).get("id") == x.get("id")
+        R.check(
+            f"camt.053.{version}: the n-th statement's message has idempotency key <Idempotency-Key>/<n>",
+            keys_ok,
+            f"GET /messages?idempotency_key={key}/1 and /2",
+            "200 with the ids of results[0] and [1]",
+            f"{json.dumps(res)}",
+        )
+        fins = [b.api.poll(b.bank_key, x.get("id")) for x in res]
+        sts = [b.statement(f["result"]["id"]) for f in fins if (f or {}).get("result")]
+        R.check(
+            f"camt.053.{version}: both statements done, balances and lines as in the file",
+            all((f or {}).get("state") == "done" for f in fins)
+            and len(sts) == 2
+            and all(
+                Decimal(str(st["balance_start"])) == s["opening"]
+                and Decimal(str(st["balance_end_real"])) == s["closing"]
+                and len(st["line_ids"]) == len(s["entries"])
+                for st, s in zip(sts, stmts, strict=True)
+            )
+            and b.line_count() == lines_before + sum(len(s["entries"]) for s in stmts),
+            "poll both messages; account.bank.statement read",
+            f"done; {[(str(s['opening']), str(s['closing']), len(s['entries'])) for s in stmts]}",
+            f"{json.dumps(fins)} / {json.dumps(sts)}",
+        )
+        if all((f or {}).get("state") == "done" for f in fins):
+            b.closing = closing
+        r2 = post_camt(b, raw, key)
+        res2 = (body(r2) or {}).get("results") or []
+        R.check(
+            f"camt.053.{version}: the same file with the same Idempotency-Key -> 200 duplicates, same ids",
+            r2.status_code == 200
+            and [x.get("status") for x in res2] == ["duplicate", "duplicate"]
+            and all(x.get("duplicate") is True for x in res2)
+            and [x.get("id") for x in res2] == [x.get("id") for x in res],
+            f"POST the same file, Idempotency-Key {key}",
+            "200 results [duplicate, duplicate] with the same ids",
+            show(r2, 800),
+        )
+
+
+def check_camt_refused(b: Bank):
+    """Hostile or wrong documents: the contract's status and a JSON body, nothing stored, server still up."""
+    empty = [
+        {"id": f"CC-{RUN}-bad", "iban": b.iban, "opening": b.closing, "closing": b.closing, "entries": []}
+    ]
+    plain = camt053("001.02", f"CC-{RUN}-bad", empty)
+    laughs = (
+        '<!DOCTYPE Document [<!ENTITY l0 "lol">'
+        + "".join(f'<!ENTITY l{i} "{("&l" + str(i - 1) + ";") * 10}">' for i in range(1, 10))
+        + "]>"
+    )
+    xxe = '<!DOCTYPE Document [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    cases = [
+        (
+            "dtd",
+            "a DTD",
+            camt053("001.02", "m", empty, prolog="<!DOCTYPE Document [<!ELEMENT Document ANY>]>"),
+            "application/xml",
+            ((400, "malformed_xml"), (422, "invalid")),
+        ),
+        (
+            "laughs",
+            "entity expansion",
+            camt053("001.02", "m", empty, prolog=laughs, inject="&l9;"),
+            "application/xml",
+            ((400, "malformed_xml"), (422, "invalid")),
+        ),
+        (
+            "xxe",
+            "an external entity",
+            camt053("001.02", "m", empty, prolog=xxe, inject="&xxe;"),
+            "application/xml",
+            ((400, "malformed_xml"), (422, "invalid")),
+        ),
+        (
+            "notxml",
+            "not XML",
+            b"BEGIN:STATEMENT this is not <xml",
+            "application/xml",
+            ((400, "malformed_xml"),),
+        ),
+        (
+            "camt052",
+            "a camt.052 report",
+            camt053("001.02", "m", empty, doc="camt.052"),
+            "application/xml",
+            ((422, "invalid"),),
+        ),
+        ("ctype", "content type text/plain", plain, "text/plain", ((415, "unsupported_media_type"),)),
+        ("nokey", "no Idempotency-Key header", plain, "application/xml", ((400, None), (422, "invalid"))),
+    ]
+    for tag, what, raw, ctype, allowed in cases:
+        key = None if tag == "nokey" else ikey(f"camt-{tag}")
+        count = b.statement_count()
+        r = post_camt(b, raw, key, content_type=ctype)
+        rb = body(r)
+        ok = isinstance(rb, dict) and any(
+            r.status_code == st and (rb.get("error") == err if err else bool(rb.get("error")))
+            for st, err in allowed
+        )
+        if tag == "xxe":
+            ok = ok and "root:" not in r.text
+        R.check(
+            f"camt053 with {what} -> {' or '.join(f'{s} {e or chr(63)}' for s, e in allowed)} with a JSON body",
+            ok,
+            f"POST /bank/camt053?entity=BE01 Content-Type {ctype}, Idempotency-Key {key}, body {raw[:160]!r}...",
+            " or ".join(f"{s} {{error: {e or '...'}}}" for s, e in allowed),
+            show(r),
+        )
+        stored = b.api.get(b.bank_key, params={"idempotency_key": f"{key}/1"}) if key else None
+        health = b.api.get(None, path="/health")
+        R.check(
+            f"camt053 with {what}: nothing stored, server still answers /health",
+            (stored is None or stored.status_code == 404)
+            and b.statement_count() == count
+            and health.status_code == 200,
+            f"GET /messages?idempotency_key={key}/1; statements of the run's journal; GET /health",
+            f"404, {count} statements, health 200",
+            f"{show(stored) if stored is not None else '-'} / {b.statement_count()} statements / {show(health)}",
+        )
