@@ -113,6 +113,7 @@ class IntegrationElimination(models.Model):
         for elimination in self:
             elimination._check_state("reviewed")
             elimination._check_entity()
+            elimination._check_not_eliminated_yet()
             Move = self.env["account.move"].with_company(elimination.company_id)
             move = Move.create(elimination._move_vals())
             move.action_post()
@@ -137,6 +138,27 @@ class IntegrationElimination(models.Model):
                     name=self.name,
                     state=dict(STATES)[self.state],
                     needed=dict(STATES)[state],
+                )
+            )
+
+    def _check_not_eliminated_yet(self):
+        """One posted elimination per period end: a second would eliminate the same balances twice."""
+        posted = self.search(
+            [
+                ("id", "!=", self.id),
+                ("company_id", "=", self.company_id.id),
+                ("date_to", "=", self.date_to),
+                ("state", "=", "posted"),
+            ],
+            limit=1,
+        )
+        if posted:
+            raise UserError(
+                self.env._(
+                    "%(other)s already eliminates the balances of %(date)s; it is reversed on the next day and "
+                    "the next period is eliminated afresh.",
+                    other=posted.name,
+                    date=self.date_to,
                 )
             )
 

@@ -91,6 +91,11 @@ class TestEliminations(IcReportingFixtures, IntegrationCase):
         self.assertEqual(sum(move.line_ids.mapped("balance")) + sum(reversal.line_ids.mapped("balance")), 0)
         with self.assertRaisesRegex(UserError, "reversal"):
             elimination.action_cancel()
+        # The same period end is eliminated once.
+        again = self._elimination()
+        again.with_user(self.map_approver).action_review()
+        with self.assertRaisesRegex(UserError, "already eliminates"):
+            again.with_user(self.map_approver).action_post()
 
     def test_ic_group_accounts_total_zero_after_eliminations(self):
         before = self._ic_rows(self.Consolidated._compute(DATE_FROM, DATE_TO))
