@@ -52,9 +52,13 @@ import os
 import sys
 
 from contract_checks.access import check_auth, check_forbidden, check_isolation, check_signature
-from contract_checks.bank import Bank, check_statements
-from contract_checks.bank_camt import check_camt, check_camt_refused
-from contract_checks.bank_payments import check_payment_status, check_reconciliation
+from contract_checks.bank import Bank, check_statement_edges, check_statements
+from contract_checks.bank_camt import check_camt, check_camt_edges, check_camt_refused
+from contract_checks.bank_payments import (
+    check_camt_reconciliation,
+    check_payment_status,
+    check_reconciliation,
+)
 from contract_checks.envelopes import (
     check_accept_and_duplicate,
     check_health,
@@ -148,9 +152,12 @@ def main():
 
     bank_steps = [
         ("bank statements", bank_step(check_statements)),
+        ("bank statement edges", bank_step(check_statement_edges)),
         ("camt.053", bank_step(check_camt)),
+        ("camt.053 versions, entity, size", bank_step(check_camt_edges)),
         ("camt.053 refused", bank_step(check_camt_refused)),
         ("bank reconciliation", bank_step(check_reconciliation)),
+        ("camt.053 reconciliation", bank_step(check_camt_reconciliation)),
         ("payment status", bank_step(check_payment_status)),
     ]
     steps = bank_steps if a.only == "bank" else steps + bank_steps

@@ -218,13 +218,13 @@ def check_statements(b: Bank):
             "bank-gap",
             "opening 824.00 above the previous closing",
             b.payload("S3", [line("L4", "10.00")], opening=wrong_open),
-            "824",
+            "824.00",
         ),
         (
             "bank-sum",
             "lines 10.00 where closing - opening is 25.00",
             b.payload("S4", [line("L5", "10.00")], closing=b.closing + 25),
-            "15",
+            "15.00",
         ),
     ]
     for tag, what, payload, diff in cases:
@@ -268,3 +268,39 @@ def check_statements(b: Bank):
             f"done, result {first}, {before + 2} lines",
             f"{show(r)} / {json.dumps(fin)} / lines now {b.line_count()}",
         )
+
+
+def check_statement_edges(b: Bank):
+    """No opening balance (the previous closing is taken); a bank account the entity does not have."""
+    before = b.line_count()
+    p = b.payload("S6", [line("L6", "-12.34", label="Card payment")])
+    del p["opening_balance"]
+    p["closing_balance"] = money(b.closing - Decimal("12.34"))
+    env, r, fin = b.send(b.bank_key, "bank-noopen", p)
+    ok = done_with_statement(fin)
+    st = b.statement(fin["result"]["id"]) if ok else {}
+    R.check(
+        "statement without opening_balance -> done, opens at the previous closing, debit line negative",
+        ok
+        and Decimal(str(st["balance_start"])) == b.closing
+        and Decimal(str(st["balance_end_real"])) == b.closing - Decimal("12.34")
+        and b.line_count() == before + 1,
+        f"POST {json.dumps(env)}",
+        f"done, balance_start {b.closing}, balance_end_real {b.closing - Decimal('12.34')}, 1 line more",
+        f"{show(r)} / {json.dumps(fin)} / {json.dumps(st)}",
+    )
+    if ok:
+        b.closing -= Decimal("12.34")
+    nope = be_iban(RUN[::-1])  # a valid IBAN no journal of BE01 has
+    p = dict(b.payload("S7", [line("L7", "1.00")]), account=nope)
+    env, r, fin = b.send(b.bank_key, "bank-unknown-acc", p)
+    errs = (fin or {}).get("errors") or []
+    R.check(
+        "statement for a bank account the entity does not have -> exception unknown_reference",
+        isinstance(fin, dict)
+        and fin.get("state") == "exception"
+        and any(e.get("code") == "unknown_reference" and nope in str(e.get("value")) for e in errs),
+        f"POST {json.dumps(env)}",
+        f"exception, errors [unknown_reference value {nope}]",
+        f"{show(r)} / {json.dumps(fin)}",
+    )

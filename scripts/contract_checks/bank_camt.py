@@ -32,6 +32,8 @@ def _entry(v08, e, ccy):
     sts = "<Sts><Cd>BOOK</Cd></Sts>" if v08 else "<Sts>BOOK</Sts>"
     role = "Dbtr" if amount >= 0 else "Cdtr"
     rmt = f"<Ustrd>{escape(e['label'])}</Ustrd>"
+    if e.get("reference"):  # a structured creditor reference (ISO 11649), as banks pass it on
+        rmt += f"<Strd><CdtrRefInf><Ref>{escape(e['reference'])}</Ref></CdtrRefInf></Strd>"
     return (
         f'<Ntry><Amt Ccy="{ccy}">{money(abs(amount))}</Amt><CdtDbtInd>{ind}</CdtDbtInd>{sts}'
         f"<BookgDt><Dt>{TODAY}</Dt></BookgDt><ValDt><Dt>{TODAY}</Dt></ValDt>"
@@ -255,3 +257,69 @@ def check_camt_refused(b: Bank):
             f"404, {count} statements, health 200",
             f"{show(stored) if stored is not None else '-'} / {b.statement_count()} statements / {show(health)}",
         )
+
+
+def check_camt_edges(b: Bank):
+    """The newest version read, one past it refused, an entity the key may not write, the size limit."""
+    stmts, closing = two_statements(b, "camt13", [["3.00"]])
+    key = ikey("camt13")
+    r = post_camt(b, camt053("001.13", f"CC-{RUN}-camt13", stmts), key)
+    res = (body(r) or {}).get("results") or []
+    fin = b.api.poll(b.bank_key, res[0].get("id")) if len(res) == 1 else None
+    R.check(
+        "camt.053.001.13 (the newest version read) -> 200, statement done",
+        r.status_code == 200 and (fin or {}).get("state") == "done",
+        f"POST camt.053.001.13 Idempotency-Key {key}",
+        "200, one result, done",
+        f"{show(r)} / {json.dumps(fin)}",
+    )
+    if (fin or {}).get("state") == "done":
+        b.closing = closing
+    stmts, _ = two_statements(b, "camt14", [["1.00"]])
+    for tag, what, raw, entity, expect in [
+        (
+            "camt14",
+            "camt.053.001.14 (not a version the contract reads)",
+            camt053("001.14", "m", stmts),
+            "BE01",
+            (422, "invalid"),
+        ),
+        (
+            "camt-ent",
+            "an entity the key may not write (ZZ99)",
+            camt053("001.02", "m", stmts),
+            "ZZ99",
+            (403, "forbidden"),
+        ),
+    ]:
+        key = ikey(tag)
+        count = b.statement_count()
+        r = post_camt(b, raw, key, entity=entity)
+        stored = b.api.get(b.bank_key, params={"idempotency_key": f"{key}/1"})
+        R.check(
+            f"camt053 with {what} -> {expect[0]} {expect[1]}, nothing stored",
+            r.status_code == expect[0]
+            and (body(r) or {}).get("error") == expect[1]
+            and stored.status_code == 404
+            and b.statement_count() == count,
+            f"POST /bank/camt053?entity={entity} Idempotency-Key {key}",
+            f"{expect[0]} {{error: {expect[1]}}}; GET ?idempotency_key={key}/1 -> 404",
+            f"{show(r)} / {show(stored)} / {b.statement_count()} statements (was {count})",
+        )
+    big, _ = two_statements(b, "camt-big", [["1.00"] * 40])
+    raw = camt053("001.02", "m", big)
+    key = ikey("camt-big")
+    count = b.statement_count()
+    with b.rpc.endpoint_settings("DEMO_BANK", max_body_kb=4):
+        r = post_camt(b, raw, key)
+    stored = b.api.get(b.bank_key, params={"idempotency_key": f"{key}/1"})
+    R.check(
+        "camt053 file over the endpoint's size limit -> 413 too_large, nothing stored",
+        r.status_code == 413
+        and (body(r) or {}).get("error") == "too_large"
+        and stored.status_code == 404
+        and b.statement_count() == count,
+        f"DEMO_BANK max_body_kb=4 (JSON-RPC); POST a {len(raw)}-byte camt.053 Idempotency-Key {key}",
+        "413 {error: too_large}; nothing stored",
+        f"{show(r)} / {show(stored)} / {b.statement_count()} statements (was {count})",
+    )

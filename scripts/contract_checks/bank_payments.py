@@ -7,7 +7,8 @@ import json
 from decimal import Decimal
 
 from .bank import Bank, done_with_statement, line, rf_reference
-from .harness import RUN, TODAY, R, body, envelope, partner_payload, show
+from .bank_camt import camt053, post_camt
+from .harness import RUN, TODAY, R, body, envelope, ikey, partner_payload, show
 
 
 def shop_invoice(b: Bank, tag, amount, payment_reference=None):
@@ -68,6 +69,36 @@ def check_reconciliation(b: Bank):
         "a bank line with the invoice's payment_reference -> the invoice is paid",
         done_with_statement(fin) and mv["payment_state"] == "paid",
         f"POST {json.dumps(env)}; account.move read {inv}",
+        "statement done; payment_state paid",
+        f"{show(r)} / {json.dumps(fin)} / {json.dumps(mv)}",
+    )
+
+
+def check_camt_reconciliation(b: Bank):
+    ref = rf_reference(f"CC{RUN}C".upper())
+    inv, _number = shop_invoice(b, "bank-camt-rec", "60.50", ref)
+    if not inv:
+        return
+    entry = {"id": f"CC-{RUN}-camt-rec", "amount": "60.50", "label": "Invoice payment", "reference": ref}
+    closing = b.closing + Decimal("60.50")
+    st = {
+        "id": f"CC-{RUN}-camt-rec",
+        "iban": b.iban,
+        "opening": b.closing,
+        "closing": closing,
+        "entries": [entry],
+    }
+    key = ikey("camt-rec")
+    r = post_camt(b, camt053("001.08", f"CC-{RUN}-camt-rec", [st]), key)
+    res = (body(r) or {}).get("results") or []
+    fin = b.api.poll(b.bank_key, res[0].get("id")) if res else None
+    if done_with_statement(fin):
+        b.closing = closing
+    mv = b.move(inv)
+    R.check(
+        "a camt.053 entry with the invoice's structured reference (RmtInf/Strd/CdtrRefInf/Ref) -> invoice paid",
+        done_with_statement(fin) and mv["payment_state"] == "paid",
+        f"POST camt.053.001.08 Idempotency-Key {key}, one entry 60.50 with Ref {ref}; account.move read {inv}",
         "statement done; payment_state paid",
         f"{show(r)} / {json.dumps(fin)} / {json.dumps(mv)}",
     )
