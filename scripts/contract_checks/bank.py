@@ -291,6 +291,35 @@ def check_statement_edges(b: Bank):
     )
     if ok:
         b.closing -= Decimal("12.34")
+    # one id the bank repeats on two different entries: two real entries, never merged
+    before = b.line_count()
+    p = b.payload("S8", [line("DUP", "5.00", label="First"), line("DUP", "7.00", label="Second")])
+    env, r, fin = b.send(b.bank_key, "bank-dup-id", p)
+    both = done_with_statement(fin) and b.line_count() == before + 2
+    if done_with_statement(fin):
+        b.closing += Decimal("12.00")
+        b.send(b.bank_key, "bank-dup-id-again", p)
+    R.check(
+        "one line id on two different entries -> both imported; the statement re-sent adds none",
+        both and b.line_count() == before + 2,
+        f"POST {json.dumps(env)}, then the same under a new key",
+        f"done, {before + 2} lines after both",
+        f"{show(r)} / {json.dumps(fin)} / lines now {b.line_count()}",
+    )
+    # the account named by the journal's code instead of its IBAN
+    before = b.line_count()
+    p = dict(b.payload("S9", [line("L9", "2.00")]), account=b.journal_code)
+    env, r, fin = b.send(b.bank_key, "bank-by-code", p)
+    st = b.statement(fin["result"]["id"]) if done_with_statement(fin) else {}
+    if st:
+        b.closing += Decimal("2.00")
+    R.check(
+        "statement naming the account by journal code -> done in that journal",
+        bool(st) and st["journal_id"][0] == b.journal_id and b.line_count() == before + 1,
+        f"POST {json.dumps(env)}",
+        f"done, statement in journal {b.journal_id}, 1 line more",
+        f"{show(r)} / {json.dumps(fin)} / {json.dumps(st)}",
+    )
     nope = be_iban(RUN[::-1])  # a valid IBAN no journal of BE01 has
     p = dict(b.payload("S7", [line("L7", "1.00")]), account=nope)
     env, r, fin = b.send(b.bank_key, "bank-unknown-acc", p)

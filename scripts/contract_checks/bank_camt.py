@@ -163,6 +163,20 @@ def check_camt(b: Bank):
         )
         if all((f or {}).get("state") == "done" for f in fins):
             b.closing = closing
+        # the same file under a new header: the statements' business keys hold
+        lines_before = b.line_count()
+        r3 = post_camt(b, raw, ikey(f"{tag}-again"))
+        again = [b.api.poll(b.bank_key, x.get("id")) for x in (body(r3) or {}).get("results") or []]
+        R.check(
+            f"camt.053.{version}: the same file under a new Idempotency-Key -> done, the same statements, no lines",
+            r3.status_code == 200
+            and [((f or {}).get("state"), ((f or {}).get("result") or {}).get("id")) for f in again]
+            == [("done", ((f or {}).get("result") or {}).get("id")) for f in fins]
+            and b.line_count() == lines_before,
+            f"POST the same file, Idempotency-Key {ikey(tag + '-again')}",
+            f"200, both done with the results of the first post, {lines_before} lines",
+            f"{show(r3, 600)} / {json.dumps(again)} / lines now {b.line_count()}",
+        )
         r2 = post_camt(b, raw, key)
         res2 = (body(r2) or {}).get("results") or []
         R.check(
@@ -305,6 +319,48 @@ def check_camt_edges(b: Bank):
             f"POST /bank/camt053?entity={entity} Idempotency-Key {key}",
             f"{expect[0]} {{error: {expect[1]}}}; GET ?idempotency_key={key}/1 -> 404",
             f"{show(r)} / {show(stored)} / {b.statement_count()} statements (was {count})",
+        )
+    raw = camt053("001.02", "m", stmts)
+    path = "/bank/camt053?entity=BE01"
+    answers = [
+        (
+            "no API key -> 401 unauthorized",
+            b.api.post(
+                None,
+                raw=raw,
+                content_type="application/xml",
+                path=path,
+                headers={"Idempotency-Key": ikey("camt-401")},
+            ),
+            401,
+            "unauthorized",
+        ),
+        (
+            "the shop's key (flow bank_statement not allowed) -> 403 forbidden",
+            b.api.post(
+                b.shop_key,
+                raw=raw,
+                content_type="application/xml",
+                path=path,
+                headers={"Idempotency-Key": ikey("camt-403")},
+            ),
+            403,
+            "forbidden",
+        ),
+        (
+            "GET on the camt053 route -> 405 method_not_allowed",
+            b.api.get(b.bank_key, path="/bank/camt053", params={"entity": "BE01"}),
+            405,
+            "method_not_allowed",
+        ),
+    ]
+    for what, r, status, error in answers:
+        R.check(
+            f"camt053 with {what}",
+            r.status_code == status and (body(r) or {}).get("error") == error,
+            f"{path}",
+            f"{status} {{error: {error}}}",
+            show(r),
         )
     big, _ = two_statements(b, "camt-big", [["1.00"] * 40])
     raw = camt053("001.02", "m", big)
