@@ -198,6 +198,7 @@ class IcBooks:
                     indexes = range(start, min(start + batch_size, first + count))
                     self._batch(run, company, rules, indexes)
                     self.env.cr.commit()
+                    self.env.invalidate_all()  # 100,000 moves would otherwise stay in the cache
                     if progress:
                         progress(company.entity_code, indexes.stop - first)
         finally:

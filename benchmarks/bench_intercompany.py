@@ -26,7 +26,7 @@ import uuid
 from _queue import cancel_pending
 
 import requests
-from _harness import DB, ensure_database, odoo_server, orm_env, pg_connect, table
+from _harness import DB, CpuMeter, ensure_database, odoo_server, orm_env, pg_connect, table
 from _ic_workload import (
     CUTOFF,
     ENTITIES,
@@ -124,7 +124,7 @@ class MirrorWatch:
             posted, failed = self.counts()
             if posted + failed >= count or time.perf_counter() - start > timeout:
                 return time.perf_counter() - start, posted, failed
-            time.sleep(0.1)  # observing from outside, as a client would poll
+            time.sleep(0.2)  # observing from outside, as a client would poll
 
 
 def mirrored_end_to_end(server, ctx, run, count, post_batch, warmup, timeout):
@@ -135,10 +135,13 @@ def mirrored_end_to_end(server, ctx, run, count, post_batch, warmup, timeout):
         start, _seconds, _ids = post_bodies(server.url, ctx["billing_key"], bodies)
         MirrorWatch(conn, ctx["billing"], f"icb-{run}-W-").wait(warmup, start, timeout)
     bodies = encode_batches(invoice_envelopes(run, "E", count, code, "US01"), post_batch)
+    cpu = CpuMeter(server, conn)
+    cpu.start()
     start, post_seconds, _ids = post_bodies(server.url, ctx["billing_key"], bodies)
     seconds, posted, failed = MirrorWatch(conn, ctx["billing"], f"icb-{run}-E-").wait(count, start, timeout)
+    used = cpu.stop()
     conn.close()
-    return {"seconds": seconds, "post_seconds": post_seconds, "posted": posted, "failed": failed}
+    return {"seconds": seconds, "post_seconds": post_seconds, "posted": posted, "failed": failed, "cpu": used}
 
 
 def reconcile(env, companies, repeat):
@@ -227,7 +230,11 @@ def main():
 
     # (b) first, so that the reconciliation reads its documents only (and what earlier runs left).
     sizes = [args.docs_small, args.docs_large]
-    print(f"(b) reconciliation: 5 entities, {sizes} documents issued per entity...", flush=True)
+    print(
+        f"(b) reconciliation: 5 entities issuing {sizes[0]:,} then {sizes[-1]:,} documents each, with their "
+        f"mirrors (~{10 * sizes[-1]:,} moves made by the ORM, not timed)...",
+        flush=True,
+    )
     recon = reconciliation_sizes(ids, run, sizes, args.repeat)
 
     print(f"(a) {args.invoices:,} invoices end to end, then the reconciliation API...", flush=True)
@@ -258,6 +265,12 @@ def main():
                 f"{e2e['seconds']:,.1f} s",
                 f"{e2e['post_seconds']:,.1f} s",
                 f"{e2e['posted']:,} posted, {e2e['failed']:,} failed",
+            ),
+            (
+                "    CPU used meanwhile: Odoo server, PostgreSQL (cores busy = CPU s / s)",
+                f"{e2e['cpu']['odoo']:,.1f} s",
+                f"{e2e['cpu']['postgres']:,.1f} s",
+                f"{(e2e['cpu']['odoo'] + e2e['cpu']['postgres']) / e2e['seconds']:.2f} cores busy",
             ),
             (
                 f"    baseline: ORM, the same bills in US01, batches of {args.orm_batch} (in-process)",
