@@ -52,8 +52,9 @@ import os
 import sys
 
 from contract_checks.access import check_auth, check_forbidden, check_isolation, check_signature
-from contract_checks.bank import Bank, check_statement_edges, check_statements
-from contract_checks.bank_camt import check_camt, check_camt_edges, check_camt_refused
+from contract_checks.bank import Bank, check_statement_edges, check_statement_exactness, check_statements
+from contract_checks.bank_camt import check_camt, check_camt_edges
+from contract_checks.bank_camt_hostile import check_camt_refused
 from contract_checks.bank_payments import (
     check_camt_reconciliation,
     check_payment_status,
@@ -153,6 +154,7 @@ def main():
     bank_steps = [
         ("bank statements", bank_step(check_statements)),
         ("bank statement edges", bank_step(check_statement_edges)),
+        ("bank statement exactness", bank_step(check_statement_exactness)),
         ("camt.053", bank_step(check_camt)),
         ("camt.053 versions, entity, size", bank_step(check_camt_edges)),
         ("camt.053 refused", bank_step(check_camt_refused)),

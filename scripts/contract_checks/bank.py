@@ -333,3 +333,58 @@ def check_statement_edges(b: Bank):
         f"exception, errors [unknown_reference value {nope}]",
         f"{show(r)} / {json.dumps(fin)}",
     )
+
+
+def check_statement_exactness(b: Bank):
+    """Extension 1.2's exactness and text rules, applied to a statement: refused, never rounded or stored."""
+    cases = [
+        ("nan", "a line amount NaN", [line("X1", "NaN")], "$.payload.lines[0].amount"),
+        (
+            "huge",
+            "a line amount above 999,999,999,999.99",
+            [line("X2", "1000000000000.00")],
+            "$.payload.lines[0].amount",
+        ),
+        (
+            "digits",
+            "a line amount of 16 significant digits",
+            [line("X3", "1234567890.123456")],
+            "$.payload.lines[0].amount",
+        ),
+        (
+            "nul",
+            "a NUL in a line label",
+            [line("X4", "1.00", label="Pay\u0000ment")],
+            "$.payload.lines[0].label",
+        ),
+    ]
+    for tag, what, lines, path in cases:
+        before = b.line_count()
+        p = b.payload(f"E-{tag}", lines, closing=b.closing + 1)
+        env, r, _ = b.send(b.bank_key, f"bank-exact-{tag}", p)
+        paths = [str(e.get("path")) for e in (body(r) or {}).get("errors") or [] if isinstance(e, dict)]
+        R.check(
+            f"statement with {what} -> 422 invalid at {path}, nothing stored",
+            r.status_code == 422
+            and (body(r) or {}).get("error") == "invalid"
+            and path in paths
+            and b.line_count() == before,
+            f"POST {json.dumps(env)[:300]}",
+            f"422 {{error: invalid, errors: [{{path: {path}}}]}}",
+            f"{show(r)} / lines now {b.line_count()} (was {before})",
+        )
+    # finer than the currency's cents: never rounded into the books (422, or exception invalid_document)
+    before = b.line_count()
+    p = b.payload("E-cents", [line("X5", "10.001")], closing=b.closing + Decimal("10.001"))
+    env, r, fin = b.send(b.bank_key, "bank-exact-cents", p)
+    errs = (fin or {}).get("errors") or []
+    refused = r.status_code == 422 or (
+        (fin or {}).get("state") == "exception" and any(e.get("code") == "invalid_document" for e in errs)
+    )
+    R.check(
+        "statement line 10.001 EUR (finer than cents) -> refused (422 or exception invalid_document), not rounded",
+        refused and b.line_count() == before,
+        f"POST {json.dumps(env)}",
+        "422, or exception invalid_document; no line stored",
+        f"{show(r)} / {json.dumps(fin)} / lines now {b.line_count()} (was {before})",
+    )
