@@ -53,7 +53,7 @@ import sys
 
 from contract_checks.access import check_auth, check_forbidden, check_isolation, check_signature
 from contract_checks.bank import Bank, check_statement_edges, check_statement_exactness, check_statements
-from contract_checks.bank_camt import check_camt, check_camt_edges
+from contract_checks.bank_camt import check_camt, check_camt_edges, check_camt_variants
 from contract_checks.bank_camt_hostile import check_camt_refused
 from contract_checks.bank_payments import (
     check_camt_reconciliation,
@@ -156,6 +156,7 @@ def main():
         ("bank statement edges", bank_step(check_statement_edges)),
         ("bank statement exactness", bank_step(check_statement_exactness)),
         ("camt.053", bank_step(check_camt)),
+        ("camt.053 variants", bank_step(check_camt_variants)),
         ("camt.053 versions, entity, size", bank_step(check_camt_edges)),
         ("camt.053 refused", bank_step(check_camt_refused)),
         ("bank reconciliation", bank_step(check_reconciliation)),

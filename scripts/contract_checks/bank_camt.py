@@ -55,7 +55,11 @@ def camt053(version, msg_id, statements, *, prolog="", doc="camt.053", inject=""
         stmts.append(
             f"<Stmt><Id>{s['id']}{inject}</Id><CreDtTm>{TODAY}T08:00:00</CreDtTm>"
             f"<Acct><Id><IBAN>{s['iban']}</IBAN></Id><Ccy>EUR</Ccy></Acct>"
-            + _balance("OPBD", s["opening"], "EUR")
+            + (
+                _balance(s.get("opening_code", "OPBD"), s["opening"], "EUR")
+                if s.get("opening_code", 1)
+                else ""
+            )
             + _balance("CLBD", s["closing"], "EUR")
             + "".join(_entry(v08, e, "EUR") for e in s["entries"])
             + "</Stmt>"
@@ -193,8 +197,8 @@ def check_camt(b: Bank):
         )
 
 
-def check_camt_edges(b: Bank):
-    """The newest version read, one past it refused, an entity the key may not write, the size limit."""
+def check_camt_variants(b: Bank):
+    """The newest version read, a reversal, banks' ways of giving the opening balance, another entity."""
     stmts, closing = two_statements(b, "camt13", [["3.00"]])
     key = ikey("camt13")
     r = post_camt(b, camt053("001.13", f"CC-{RUN}-camt13", stmts), key)
@@ -231,6 +235,45 @@ def check_camt_edges(b: Bank):
     )
     if (fin or {}).get("state") == "done":
         b.closing = closing
+    # banks that open with PRCD (previously closed booked) or send only the closing balance
+    for code, what in [("PRCD", "opening balance as PRCD"), (None, "only a closing balance (CLBD)")]:
+        stmts, closing = two_statements(b, f"camt-{code}", [["4.00"]])
+        stmts[0]["opening_code"] = code
+        key = ikey(f"camt-{code}")
+        r = post_camt(b, camt053("001.02", f"CC-{RUN}-camt-{code}", stmts), key)
+        res = (body(r) or {}).get("results") or []
+        fin = b.api.poll(b.bank_key, res[0].get("id")) if len(res) == 1 else None
+        st = b.statement(fin["result"]["id"]) if (fin or {}).get("result") else {}
+        R.check(
+            f"camt.053 with {what} -> done, opens at the previous closing {b.closing}",
+            (fin or {}).get("state") == "done"
+            and Decimal(str(st.get("balance_start"))) == b.closing
+            and Decimal(str(st.get("balance_end_real"))) == closing,
+            f"POST camt.053.001.02 Idempotency-Key {key}, one entry 4.00",
+            f"done, balance_start {b.closing}, balance_end_real {closing}",
+            f"{show(r)} / {json.dumps(fin)} / {json.dumps(st)}",
+        )
+        if (fin or {}).get("state") == "done":
+            b.closing = closing
+    # the file posted for an entity that has no such bank account: accepted, then unknown_reference
+    stmts, _ = two_statements(b, "camt-us", [["1.00"]])
+    key = ikey("camt-us")
+    r = post_camt(b, camt053("001.02", f"CC-{RUN}-camt-us", stmts), key, entity="US01")
+    res = (body(r) or {}).get("results") or []
+    fin = b.api.poll(b.bank_key, res[0].get("id")) if len(res) == 1 else None
+    R.check(
+        "camt.053 for US01 naming a BE01 IBAN -> 200 accepted, then exception unknown_reference",
+        r.status_code == 200
+        and (fin or {}).get("state") == "exception"
+        and any(e.get("code") == "unknown_reference" for e in (fin or {}).get("errors") or []),
+        f"POST /bank/camt053?entity=US01 Idempotency-Key {key}, account {b.iban}",
+        "200, then exception [unknown_reference]",
+        f"{show(r)} / {json.dumps(fin)}",
+    )
+
+
+def check_camt_edges(b: Bank):
+    """One version past the newest, an entity or key the file may not use, a wrong method, the size limit."""
     stmts, _ = two_statements(b, "camt14", [["1.00"]])
     for tag, what, raw, entity, expect in [
         (
