@@ -4,7 +4,8 @@ from odoo import Command
 
 from odoo.addons.integration_core.tests.common import IntegrationCase
 
-IBAN_BE = "BE68539007547034"
+# Not the demo group's own account (BE68539007547034): a journal of the tests' own.
+IBAN_BE = "BE43068999999501"
 IBAN_PAYER = "BE71096123456769"
 
 

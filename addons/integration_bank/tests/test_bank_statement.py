@@ -17,7 +17,7 @@ class TestBankStatement(BankCase):
                 self._line("BANKREF-778", "121.00", counterparty_name="Acme NV",
                            counterparty_iban="BE71 0961 2345 6769", reference="SHOP-2026-0042"),
             ],
-            account="be68 5390 0754 7034",
+            account="be43 0689 9999 9501",
         )
         statement = self._statement_of(self._import("st-1", payload))
         self.assertEqual(statement.journal_id, self.journal)

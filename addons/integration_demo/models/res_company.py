@@ -136,42 +136,70 @@ class ResCompany(models.Model):
 
     @api.model
     def _integration_demo_bank_feed(self):
-        """One statement of BE01's bank account, closing at 1,000.00 (where the contract's example
-        statement opens), with two lines nobody has matched yet."""
+        """BE01's first statement closes at 1,000.00, where the contract's example statement opens; its
+        one line (a capital contribution) is written off to equity, so BE01 has no open bank line and
+        its periods can be locked. UK01 has a statement with two lines nobody has matched yet, for the
+        Unmatched Bank Lines screen."""
         Message = self.env["integration.message"]
         bank = self.env.ref("integration_demo.demo_endpoint_bank")
-        lines = [
+
+        def statement(entity, key, account, statement_id, closing, lines):
+            return {
+                "flow": "bank_statement",
+                "schema_version": "1.0",
+                "entity": entity,
+                "idempotency_key": key,
+                "payload": {
+                    "account": account,
+                    "statement_id": statement_id,
+                    "date": "2026-11-29",
+                    "opening_balance": "0.00",
+                    "closing_balance": closing,
+                    "lines": lines,
+                },
+            }
+
+        capital = {
+            "id": "DEMO-BE-2026-11-29-1",
+            "date": "2026-11-29",
+            "amount": "1000.00",
+            "counterparty_name": "Northwind Holding",
+            "label": "Capital contribution",
+        }
+        unmatched = [
             {
-                "id": "DEMO-2026-11-29-1",
+                "id": "DEMO-UK-2026-11-29-1",
                 "date": "2026-11-29",
                 "amount": "1500.00",
-                "counterparty_name": "Unknown Customer BV",
+                "counterparty_name": "Unknown Customer Ltd",
                 "reference": "INV 2026/0099",
                 "label": "Customer payment",
             },
             {
-                "id": "DEMO-2026-11-29-2",
+                "id": "DEMO-UK-2026-11-29-2",
                 "date": "2026-11-29",
-                "amount": "-500.00",
-                "counterparty_name": "Brussels Offices SA",
+                "amount": "-250.00",
+                "counterparty_name": "London Offices Ltd",
                 "label": "Office rent November",
             },
         ]
-        statement = {
-            "account": "BE68539007547034",
-            "statement_id": "2026-11-29-001",
-            "date": "2026-11-29",
-            "currency": "EUR",
-            "opening_balance": "0.00",
-            "closing_balance": "1000.00",
-            "lines": lines,
-        }
-        envelope = {
-            "flow": "bank_statement",
-            "schema_version": "1.0",
-            "entity": "BE01",
-            "idempotency_key": "demo-statement-2026-11-29-001",
-            "payload": statement,
-        }
-        Message._api_receive(bank, [envelope])
+        Message._api_receive(
+            bank,
+            [
+                statement("BE01", "demo-statement-be-2026-11-29", "BE68539007547034", "2026-11-29-001", "1000.00",
+                          [capital]),
+                statement("UK01", "demo-statement-uk-2026-11-29", "GB29NWBK60161331926819", "2026-11-29-001",
+                          "1250.00", unmatched),
+            ],
+        )
         Message._process_queue()
+        be01 = self._find_by_entity_code("BE01")
+        line = self.env["account.bank.statement.line"].search(
+            [("company_id", "=", be01.id), ("integration_bank_line_id", "=", capital["id"])]
+        )
+        Account = self.env["account.account"].with_company(be01)
+        equity = Account.search([*Account._check_company_domain(be01), ("account_type", "=", "equity")], limit=1)
+        if line and equity and not line.is_reconciled:
+            self.env["integration.bank.writeoff"].with_company(be01).create(
+                {"st_line_id": line.id, "account_id": equity.id, "reason": "Capital contribution (demo)"}
+            ).action_confirm()
