@@ -56,7 +56,9 @@ def setup(env, run):
         }
     )
     _key, raw = env["integration.api.key"]._issue(endpoint)
-    customer = env["res.partner"].create({"name": f"Bench payer {run}", "company_id": be01.id, "is_company": True})
+    customer = env["res.partner"].create(
+        {"name": f"Bench payer {run}", "company_id": be01.id, "is_company": True}
+    )
     env.cr.commit()
     return be01, journal, endpoint, raw, customer
 
@@ -104,7 +106,7 @@ def camt_file(run, account_ref, references):
     """One camt.053.001.08 statement paying each reference by a credit entry of its amount."""
     total = sum((amount for _ref, amount in references), Decimal(0))
     entries = "".join(
-        f"<Ntry><NtryRef>{run}-{i}</NtryRef><Amt Ccy=\"EUR\">{amount:.2f}</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+        f'<Ntry><NtryRef>{run}-{i}</NtryRef><Amt Ccy="EUR">{amount:.2f}</Amt><CdtDbtInd>CRDT</CdtDbtInd>'
         f"<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>{DATE}</Dt></BookgDt><ValDt><Dt>{DATE}</Dt></ValDt>"
         f"<AcctSvcrRef>{run}-SVC-{i}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd>"
         f"<SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd><NtryDtls><TxDtls><Refs>"
@@ -143,9 +145,7 @@ def end_to_end(server, raw_key, body, key, journal_id, count):
     response.raise_for_status()
     with conn.cursor() as cr:
         while True:
-            cr.execute(
-                "SELECT state FROM integration_message WHERE idempotency_key = %s", [f"{key}/1"]
-            )
+            cr.execute("SELECT state FROM integration_message WHERE idempotency_key = %s", [f"{key}/1"])
             state = (cr.fetchone() or [None])[0]
             if state in ("done", "exception", "dead", "cancelled"):
                 break
@@ -158,7 +158,13 @@ def end_to_end(server, raw_key, body, key, journal_id, count):
         )
         lines, reconciled = cr.fetchone()
     conn.close()
-    return {"seconds": seconds, "answered": answered, "state": state, "lines": lines, "reconciled": reconciled}
+    return {
+        "seconds": seconds,
+        "answered": answered,
+        "state": state,
+        "lines": lines,
+        "reconciled": reconciled,
+    }
 
 
 def orm_statement(env, journal, references, run, tag):
@@ -174,7 +180,12 @@ def orm_statement(env, journal, references, run, tag):
             "balance_start": 0.0,
             "line_ids": [
                 Command.create(
-                    {"date": DATE, "amount": float(amount), "payment_ref": reference, "journal_id": journal.id}
+                    {
+                        "date": DATE,
+                        "amount": float(amount),
+                        "payment_ref": reference,
+                        "journal_id": journal.id,
+                    }
                 )
                 for reference, amount in references
             ],
@@ -199,7 +210,9 @@ def reconcile_alone(env, lines):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--lines", type=int, default=5_000, help="entries of the camt.053 file end to end")
     parser.add_argument("--small", type=int, default=1_000, help="the smaller reconciliation measure")
     parser.add_argument("--no-update", action="store_true")
@@ -207,15 +220,19 @@ def main():
     args = parser.parse_args()
     ensure_database(fresh=args.fresh, update=not args.no_update)
     run = uuid.uuid4().hex[:6].upper()
-    print(f"database {DB}, run {run}: making {args.lines + args.lines + args.small:,} open invoices...", flush=True)
+    print(
+        f"database {DB}, run {run}: making {args.lines + args.lines + args.small:,} open invoices...",
+        flush=True,
+    )
     with orm_env() as env:
-        be01, journal, endpoint, raw_key, customer = setup(env, run)
+        be01, journal, _endpoint, raw_key, customer = setup(env, run)
         e2e_refs = open_invoices(env, be01, customer, run, "E", args.lines)
         big_refs = open_invoices(env, be01, customer, run, "B", args.lines)
         small_refs = open_invoices(env, be01, customer, run, "S", args.small)
         journal_id = journal.id
-        orm_journal = journal.copy({"name": f"Bench ORM {run}", "code": f"Y{run[:4]}",
-                                    "integration_bank_account_ref": False})
+        orm_journal = journal.copy(
+            {"name": f"Bench ORM {run}", "code": f"Y{run[:4]}", "integration_bank_account_ref": False}
+        )
         env.cr.commit()
     body = camt_file(run, f"BENCH-{run}", e2e_refs)
     print(f"camt.053 file: {len(body) / 1e6:.1f} MB, {args.lines:,} entries", flush=True)
@@ -235,19 +252,42 @@ def main():
     print()
     table(
         [
-            (f"end to end: camt.053 of {args.lines:,} entries, server (threaded, as run.sh)",
-             f"{e2e_rate:,.1f} lines/s", f"{e2e_rate / orm_rate:.2f}x", ">= 0.75x"),
-            ("  (the POST's answer; reconciled lines)", f"{e2e['answered']:.1f} s",
-             f"{e2e['reconciled']:,}/{e2e['lines']:,}", e2e["state"]),
-            (f"baseline: ORM, one statement of {args.lines:,} lines (in-process)",
-             f"{orm_rate:,.1f} lines/s", "1.00x", ""),
-            (f"reconciliation alone, {args.small:,} lines (in-process)",
-             f"{per_line_small:.2f} ms/line", f"{small_done:,} reconciled", ""),
-            (f"reconciliation alone, {args.lines:,} lines (in-process)",
-             f"{per_line_big:.2f} ms/line", f"{big_done:,} reconciled",
-             f"{per_line_big / per_line_small:.2f}x per line (linear: ~1x)"),
-            ("  ORM creating the smaller statement (in-process)",
-             f"{args.small / small_orm:,.1f} lines/s", "", ""),
+            (
+                f"end to end: camt.053 of {args.lines:,} entries, server (threaded, as run.sh)",
+                f"{e2e_rate:,.1f} lines/s",
+                f"{e2e_rate / orm_rate:.2f}x",
+                ">= 0.75x",
+            ),
+            (
+                "  (the POST's answer; reconciled lines)",
+                f"{e2e['answered']:.1f} s",
+                f"{e2e['reconciled']:,}/{e2e['lines']:,}",
+                e2e["state"],
+            ),
+            (
+                f"baseline: ORM, one statement of {args.lines:,} lines (in-process)",
+                f"{orm_rate:,.1f} lines/s",
+                "1.00x",
+                "",
+            ),
+            (
+                f"reconciliation alone, {args.small:,} lines (in-process)",
+                f"{per_line_small:.2f} ms/line",
+                f"{small_done:,} reconciled",
+                "",
+            ),
+            (
+                f"reconciliation alone, {args.lines:,} lines (in-process)",
+                f"{per_line_big:.2f} ms/line",
+                f"{big_done:,} reconciled",
+                f"{per_line_big / per_line_small:.2f}x per line (linear: ~1x)",
+            ),
+            (
+                "  ORM creating the smaller statement (in-process)",
+                f"{args.small / small_orm:,.1f} lines/s",
+                "",
+                "",
+            ),
         ],
         ("measure", "figure", "ratio", "target"),
     )

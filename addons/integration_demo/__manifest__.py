@@ -18,5 +18,10 @@
         "l10n_uk",
         "l10n_us",
     ],
-    "demo": ["demo/demo_group.xml", "demo/demo_ic_rules.xml", "demo/demo_ic_allocation.xml", "demo/demo_ic_elimination.xml"],
+    "demo": [
+        "demo/demo_group.xml",
+        "demo/demo_ic_rules.xml",
+        "demo/demo_ic_allocation.xml",
+        "demo/demo_ic_elimination.xml",
+    ],
 }

@@ -11,9 +11,7 @@ class AccountBankStatement(models.Model):
         readonly=True,
         help="The statement id the bank gave: a statement is imported once per bank account and id.",
     )
-    integration_bank_account = fields.Char(
-        string="Bank Account (as sent)", copy=False, readonly=True
-    )
+    integration_bank_account = fields.Char(string="Bank Account (as sent)", copy=False, readonly=True)
     integration_opening_sent = fields.Monetary(
         string="Opening Balance (as sent)",
         copy=False,

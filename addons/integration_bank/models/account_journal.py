@@ -21,7 +21,8 @@ class AccountJournal(models.Model):
         banks print them differently; the journal code as Odoo keeps it.
         """
         journals = self.search(
-            [("company_id", "=", company.id), ("type", "in", ("bank", "cash", "credit"))], order="sequence, id"
+            [("company_id", "=", company.id), ("type", "in", ("bank", "cash", "credit"))],
+            order="sequence, id",
         )
         wanted = sanitize_account_number(account)
         for match in (

@@ -14,7 +14,7 @@ class IntegrationException(models.Model):
     def _compute_bank_difference(self):
         for exception in self:
             item = next((e for e in exception.details or [] if e.get("difference_kind")), None)
-            exception.bank_difference = item and item.get("difference") or False
+            exception.bank_difference = (item and item.get("difference")) or False
 
     def action_accept_bank_difference(self):
         self.ensure_one()

@@ -82,7 +82,9 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
     # --------------------------------------------------------- processing
     @api.model
     def _find_existing(self, message):
-        return self.env["account.bank.statement"].search([("integration_message_id", "=", message.id)], limit=1)
+        return self.env["account.bank.statement"].search(
+            [("integration_message_id", "=", message.id)], limit=1
+        )
 
     @api.model
     def _process_batch(self, messages):
@@ -118,7 +120,8 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
             )
         Statement = self.env["account.bank.statement"]
         same = Statement.search(
-            [("journal_id", "=", journal.id), ("integration_statement_ref", "=", payload["statement_id"])], limit=1
+            [("journal_id", "=", journal.id), ("integration_statement_ref", "=", payload["statement_id"])],
+            limit=1,
         )
         if same:
             return same
@@ -158,7 +161,13 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
                 "line_ids": [
                     Command.create(
                         self._prepare_line_vals(
-                            message, journal, currency, payload["lines"][index], index, identities[index], partners
+                            message,
+                            journal,
+                            currency,
+                            payload["lines"][index],
+                            index=index,
+                            identity=identities[index],
+                            partners=partners,
                         )
                     )
                     for index in new
@@ -214,12 +223,16 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
         places = currency.decimal_places
         opening = payload.get("opening_balance")
         result = {
-            "opening": None if opening is None else amount("$.payload.opening_balance", opening, places, currency.name),
+            "opening": None
+            if opening is None
+            else amount("$.payload.opening_balance", opening, places, currency.name),
             "closing": amount("$.payload.closing_balance", payload["closing_balance"], places, currency.name),
             "lines": [],
         }
         for index, line in enumerate(payload["lines"]):
-            result["lines"].append(amount(f"$.payload.lines[{index}].amount", line["amount"], places, currency.name))
+            result["lines"].append(
+                amount(f"$.payload.lines[{index}].amount", line["amount"], places, currency.name)
+            )
         if problems:
             raise BusinessError.from_errors(problems)
         return result
@@ -264,7 +277,14 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
                 continue
             raise BusinessError(
                 "invalid_document",
-                self._difference_message(kind, difference, currency, payload, previous, previous_closing),
+                self._difference_message(
+                    kind,
+                    difference,
+                    currency=currency,
+                    payload=payload,
+                    previous=previous,
+                    previous_closing=previous_closing,
+                ),
                 difference=str(difference),
                 difference_kind=kind,
             )
@@ -282,7 +302,7 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
         )
 
     @api.model
-    def _difference_message(self, kind, difference, currency, payload, previous, previous_closing):
+    def _difference_message(self, kind, difference, *, currency, payload, previous, previous_closing):
         if kind == "continuity":
             return self.env._(
                 "The statement %(statement)s opens at %(opening)s %(currency)s but the previous statement "
@@ -324,9 +344,11 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
         return {number: next(iter(ids)) for number, ids in owners.items() if len(ids) == 1}
 
     @api.model
-    def _prepare_line_vals(self, message, journal, currency, line, index, identity, partners):
+    def _prepare_line_vals(self, message, journal, currency, line, *, index, identity, partners):
         reference = line.get("reference") or False
-        number = sanitize_account_number(line["counterparty_iban"]) if line.get("counterparty_iban") else False
+        number = (
+            sanitize_account_number(line["counterparty_iban"]) if line.get("counterparty_iban") else False
+        )
         vals = {
             "journal_id": journal.id,
             "date": line["date"],
@@ -348,14 +370,19 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
         }
         foreign = line.get("foreign_currency")
         if foreign and foreign != currency.name:
-            foreign_currency = self.env["res.currency"].with_context(active_test=False).search(
-                [("name", "=", foreign)], limit=1
+            foreign_currency = (
+                self.env["res.currency"]
+                .with_context(active_test=False)
+                .search([("name", "=", foreign)], limit=1)
             )
             if not foreign_currency:
                 raise BusinessError(
                     "unknown_reference",
-                    self.env._("Line %(line)s is in %(code)s, a currency this database does not know.",
-                               line=index + 1, code=foreign),
+                    self.env._(
+                        "Line %(line)s is in %(code)s, a currency this database does not know.",
+                        line=index + 1,
+                        code=foreign,
+                    ),
                     type="currency",
                     value=foreign,
                 )

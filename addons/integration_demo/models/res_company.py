@@ -143,7 +143,7 @@ class ResCompany(models.Model):
         Message = self.env["integration.message"]
         bank = self.env.ref("integration_demo.demo_endpoint_bank")
 
-        def statement(entity, key, account, statement_id, closing, lines):
+        def statement(entity, key, account, *, statement_id, closing, lines):
             return {
                 "flow": "bank_statement",
                 "schema_version": "1.0",
@@ -186,10 +186,22 @@ class ResCompany(models.Model):
         Message._api_receive(
             bank,
             [
-                statement("BE01", "demo-statement-be-2026-11-29", "BE68539007547034", "2026-11-29-001", "1000.00",
-                          [capital]),
-                statement("UK01", "demo-statement-uk-2026-11-29", "GB29NWBK60161331926819", "2026-11-29-001",
-                          "1250.00", unmatched),
+                statement(
+                    "BE01",
+                    "demo-statement-be-2026-11-29",
+                    "BE68539007547034",
+                    statement_id="2026-11-29-001",
+                    closing="1000.00",
+                    lines=[capital],
+                ),
+                statement(
+                    "UK01",
+                    "demo-statement-uk-2026-11-29",
+                    "GB29NWBK60161331926819",
+                    statement_id="2026-11-29-001",
+                    closing="1250.00",
+                    lines=unmatched,
+                ),
             ],
         )
         Message._process_queue()
@@ -198,7 +210,9 @@ class ResCompany(models.Model):
             [("company_id", "=", be01.id), ("integration_bank_line_id", "=", capital["id"])]
         )
         Account = self.env["account.account"].with_company(be01)
-        equity = Account.search([*Account._check_company_domain(be01), ("account_type", "=", "equity")], limit=1)
+        equity = Account.search(
+            [*Account._check_company_domain(be01), ("account_type", "=", "equity")], limit=1
+        )
         if line and equity and not line.is_reconciled:
             self.env["integration.bank.writeoff"].with_company(be01).create(
                 {"st_line_id": line.id, "account_id": equity.id, "reason": "Capital contribution (demo)"}

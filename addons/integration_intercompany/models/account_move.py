@@ -92,7 +92,9 @@ class AccountMove(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not self.env.su and any(self._ic_changes(fname, vals[fname]) for fname in IC_FIELDS.intersection(vals)):
+        if not self.env.su and any(
+            self._ic_changes(fname, vals[fname]) for fname in IC_FIELDS.intersection(vals)
+        ):
             self._ic_refuse_write()
         return super().write(vals)
 

@@ -22,41 +22,60 @@ class IntegrationIntercompanyRule(models.Model):
     name = fields.Char(compute="_compute_name", store=True)
     active = fields.Boolean(default=True)
     company_id = fields.Many2one(
-        "res.company", string="Entity", required=True, index=True, default=lambda self: self.env.company,
+        "res.company",
+        string="Entity",
+        required=True,
+        index=True,
+        default=lambda self: self.env.company,
         help="The entity that issues the documents.",
     )
     target_company_id = fields.Many2one(
-        "res.company", string="Counterparty Entity", required=True, index=True,
+        "res.company",
+        string="Counterparty Entity",
+        required=True,
+        index=True,
         help="The entity that receives them and keeps their mirror.",
     )
     # --- the counterparty in the entity's books
     partner_id = fields.Many2one(
-        "res.partner", string="Counterparty as Partner", required=True,
+        "res.partner",
+        string="Counterparty as Partner",
+        required=True,
         help="The contact standing for the counterparty entity in this entity's books: documents to it are "
         "intercompany.",
     )
     receivable_account_id = fields.Many2one(
-        "account.account", string="IC Receivable", check_company=True,
+        "account.account",
+        string="IC Receivable",
+        check_company=True,
         domain="[('account_type', '=', 'asset_receivable')]",
         help="Where this entity keeps what the counterparty owes it (the partner's receivable account when empty).",
     )
     payable_account_id = fields.Many2one(
-        "account.account", string="IC Payable", check_company=True,
+        "account.account",
+        string="IC Payable",
+        check_company=True,
         domain="[('account_type', '=', 'liability_payable')]",
         help="Where this entity keeps what it owes the counterparty (the partner's payable account when empty).",
     )
     # --- the mirror in the counterparty's books
     target_partner_id = fields.Many2one(
-        "res.partner", string="Entity as Partner of the Counterparty", required=True,
+        "res.partner",
+        string="Entity as Partner of the Counterparty",
+        required=True,
         help="The contact standing for this entity in the counterparty's books: the mirror's partner.",
     )
     target_journal_id = fields.Many2one(
-        "account.journal", string="Mirror Journal",
+        "account.journal",
+        string="Mirror Journal",
         domain="[('company_id', '=', target_company_id), ('type', '=', 'purchase')]",
         help="The counterparty's purchase journal for mirrors (its first purchase journal when empty).",
     )
     mirror_state = fields.Selection(
-        [("draft", "Draft"), ("posted", "Posted")], string="Mirror As", required=True, default="posted",
+        [("draft", "Draft"), ("posted", "Posted")],
+        string="Mirror As",
+        required=True,
+        default="posted",
     )
     account_map_ids = fields.One2many("integration.intercompany.account.map", "rule_id", string="Account Map")
     tax_map_ids = fields.One2many("integration.intercompany.tax.map", "rule_id", string="Tax Map")
@@ -66,11 +85,14 @@ class IntegrationIntercompanyRule(models.Model):
         "zero: none waits.",
     )
     approver_group_id = fields.Many2one(
-        "res.groups", string="Approvers",
+        "res.groups",
+        string="Approvers",
         help="Who in the counterparty entity approves a mirror above the threshold (its accounting advisers "
         "when empty).",
     )
-    target_currency_id = fields.Many2one(related="target_company_id.currency_id", string="Counterparty Currency")
+    target_currency_id = fields.Many2one(
+        related="target_company_id.currency_id", string="Counterparty Currency"
+    )
 
     _pair_unique = models.Constraint(
         "UNIQUE (company_id, target_company_id)", "There is already a rule for these two entities."
@@ -88,7 +110,9 @@ class IntegrationIntercompanyRule(models.Model):
             if rule.company_id == rule.target_company_id:
                 raise ValidationError(self.env._("An intercompany rule links two different entities."))
             if rule.target_journal_id and rule.target_journal_id.company_id != rule.target_company_id:
-                raise ValidationError(self.env._("The mirror journal must belong to the counterparty entity."))
+                raise ValidationError(
+                    self.env._("The mirror journal must belong to the counterparty entity.")
+                )
 
     @api.onchange("target_company_id")
     def _onchange_target_company_id(self):

@@ -32,7 +32,9 @@ class IntegrationIntercompanyRule(models.Model):
         ``_propose_maps``): finance reviews them before the first invoice."""
         codes = (
             self.env["res.company"]
-            .search([("entity_code", "!=", False), ("is_elimination_entity", "=", False)], order="entity_code")
+            .search(
+                [("entity_code", "!=", False), ("is_elimination_entity", "=", False)], order="entity_code"
+            )
             .mapped("entity_code")
         )
         rules = self._setup_pairs([(a, b) for a in codes for b in codes if a != b])
