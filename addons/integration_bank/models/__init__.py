@@ -6,6 +6,7 @@ from . import integration_handler_bank_statement
 
 # Automatic reconciliation and the unmatched bank lines
 from . import integration_bank_reconciler
+from . import integration_bank_reconciler_apply
 from . import account_bank_statement_line_match
 from . import res_company
 from . import res_config_settings

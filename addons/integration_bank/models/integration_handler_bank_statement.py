@@ -144,6 +144,22 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
         # OCA's statement lines guess a contact from a shared account or a similar name, and run
         # their own matcher on creation: a guess must not drive reconciliation, so the contact is
         # set here only when the account names one, and the feed's reconciliation runs below.
+        line_vals = [
+            self._prepare_line_vals(
+                message,
+                journal,
+                currency,
+                payload["lines"][index],
+                index=index,
+                identity=identities[index],
+                partners=partners,
+            )
+            for index in new
+        ]
+        # Matches are decided before the lines exist, so that a line paying one invoice is created on
+        # its receivable rather than on suspense and rewritten.
+        Reconciler = self.env["integration.bank.reconciler"]
+        plan = Reconciler._plan_new_lines(journal, line_vals)
         statement = Statement.with_context(skip_retrieve_partner=True, integration_bank_import=True).create(
             {
                 "name": payload["statement_id"],
@@ -158,24 +174,11 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
                 else False,
                 "integration_skipped_count": len(identities) - len(new),
                 "integration_acceptance_id": acceptance.id if acceptance else False,
-                "line_ids": [
-                    Command.create(
-                        self._prepare_line_vals(
-                            message,
-                            journal,
-                            currency,
-                            payload["lines"][index],
-                            index=index,
-                            identity=identities[index],
-                            partners=partners,
-                        )
-                    )
-                    for index in new
-                ],
+                "line_ids": [Command.create(vals) for vals in line_vals],
                 **Statement._integration_trace_vals(message),
             }
         )
-        self._auto_reconcile(statement.line_ids)
+        Reconciler._reconcile_planned(statement.line_ids, plan)
         return statement
 
     # ------------------------------------------------------------- checks
@@ -389,9 +392,3 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
             vals["foreign_currency_id"] = foreign_currency.id
             vals["amount_currency"] = float(exact_amount(line["foreign_amount"]))
         return vals
-
-    @api.model
-    def _auto_reconcile(self, lines):
-        """Reconcile what can be matched surely; the rest waits among the unmatched bank lines."""
-        if lines and "integration.bank.reconciler" in self.env:
-            self.env["integration.bank.reconciler"]._auto_reconcile(lines)
