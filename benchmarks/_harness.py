@@ -107,7 +107,7 @@ def odoo_server(workers=0, cron_threads=None, log_level="warn", launcher=None, e
     """A real Odoo server process serving the benchmark database.
 
     ``workers=0`` is the threaded server that the README's run command
-    starts (``python -m odoo -c CONF -d DB``); more is
+    starts (``scripts/odoo-bin -c CONF -d DB``); more is
     prefork. ``cron_threads=None`` keeps Odoo's default (2); ``log_level=None``
     Odoo's default (info). Only the port and the log file differ from the
     user's command line. ``launcher`` replaces ``-m odoo`` (a profiling
@@ -118,10 +118,8 @@ def odoo_server(workers=0, cron_threads=None, log_level="warn", launcher=None, e
     os.close(log_fd)
     if launcher:
         cmd = [sys.executable, launcher]
-    elif workers:  # prefork re-runs argv[0]: a script, not a package's __main__
+    else:  # as run.sh: Odoo's restarts and prefork re-run argv[0], a script, not a package's __main__
         cmd = [sys.executable, os.path.join(ROOT, "scripts", "odoo-bin")]
-    else:
-        cmd = [sys.executable, "-m", "odoo"]
     cmd += ["-c", CONF, "-d", DB, "--http-interface=127.0.0.1", f"--http-port={port}"]
     cmd += [f"--logfile={log_path}", *extra]
     if workers:

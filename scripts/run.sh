@@ -22,4 +22,6 @@ log "sign in as finance / finance (finance user of the five demo entities) or ad
 # The API carries no session cookie: Odoo serves it the only database it exposes. -d without
 # --db-filter exposes that database alone, without asking PostgreSQL for the list of databases
 # on every such request (a new connection each time: --db-filter made a GET cost 1.5 ms more).
-exec "$PY" -m odoo -c "$LOCAL_CONF" -d "$DB"
+# scripts/odoo-bin rather than `-m odoo`: Odoo restarts itself by re-running argv[0] when a
+# worker thread passes its time or memory limit, which fails with a package's __main__.py.
+exec "$PY" "$ROOT/scripts/odoo-bin" -c "$LOCAL_CONF" -d "$DB"

@@ -169,6 +169,9 @@ db_user = $DB_USER
 http_port = ${HTTP_PORT:-8069}
 integration_secret_key = ${INTEGRATION_SECRET_KEY:-$(cat "$key_file")}
 integration_environment = ${INTEGRATION_ENVIRONMENT:-dev}
+; One queue run may import a whole bank statement (one transaction: its balances hold or fail
+; together); Odoo's default would kill a cron after 120 s, mid-statement, and retry it forever.
+limit_time_real_cron = 1800
 CONF
 chmod 600 "$LOCAL_CONF"
 log "ready: Odoo $("$PY" -c 'import odoo.release as r; print(r.version)'), PostgreSQL on $DB_HOST:$DB_PORT as $DB_USER"
