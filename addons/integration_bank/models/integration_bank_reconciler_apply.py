@@ -105,11 +105,17 @@ class IntegrationBankReconcilerApply(models.AbstractModel):
             product._reconcile_batch(after[start : start + BATCH_SIZE])
 
     def _reconcile_straight_batch(self, batch):
+        # Each batch's reconciliation drops the cache: records prefetching among the whole statement's
+        # lines would read all of them again for every batch (quadratic in the statement's size).
+        line_ids = [line.id for line, _decision in batch]
+        target_ids = [decision.target.id for _line, decision in batch]
+        plan = [
+            line.with_prefetch(line_ids)._seek_for_lines()[2] | decision.target.with_prefetch(target_ids)
+            for line, decision in batch
+        ]
         try:
             with self.env.cr.savepoint():
-                self.env["account.move.line"]._reconcile_plan(
-                    [line._seek_for_lines()[2] | decision.target for line, decision in batch]
-                )
+                self.env["account.move.line"]._reconcile_plan(plan)
             return
         except psycopg2.OperationalError:
             raise  # a lock or serialization failure: the whole message is retried
