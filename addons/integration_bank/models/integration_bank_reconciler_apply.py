@@ -154,6 +154,23 @@ class IntegrationBankReconcilerApply(models.AbstractModel):
                 liquidity_by_partner.setdefault(decision.item.partner_id, AML)
                 liquidity_by_partner[decision.item.partner_id] |= liquidity
             notes[line] = self._matched_note(*self._line_currency_amount(line), decision, rest)
+        counterparts = self._replace_suspense(suspense_lines, vals_list, liquidity_by_partner)
+        AML._reconcile_plan(
+            [item | target for item, target in zip(counterparts, targets, strict=True) if target]
+        )
+        for line, decision in pairs:
+            vals = {"integration_matched_by": decision.rule, "integration_match_note": notes[line]}
+            if line.reconcile_data:
+                vals["reconcile_data"] = False  # OCA's widget computes its proposal again
+            line.write(vals)
+
+    @api.model
+    def _replace_suspense(self, suspense_lines, vals_list, liquidity_by_partner=None):
+        """Replace bank lines' suspense items by the items of ``vals_list``; the entries stay balanced.
+
+        ``liquidity_by_partner``: {contact id: liquidity items} to take that contact. Then Odoo's own
+        sync: the statement lines take the contact of their liquidity item, as a manual match does.
+        """
         moves = suspense_lines.move_id
         # Bank entries have no invoice lines to keep in step: Odoo's invoice sync would only cost time.
         quiet = {
@@ -163,19 +180,11 @@ class IntegrationBankReconcilerApply(models.AbstractModel):
         }
         with moves._check_balanced({"records": moves}):
             suspense_lines.with_context(force_delete=True, **quiet).unlink()
-            for partner_id, liquidity in liquidity_by_partner.items():
+            for partner_id, liquidity in (liquidity_by_partner or {}).items():
                 liquidity.with_context(**quiet).write({"partner_id": partner_id})
-            counterparts = AML.with_context(**quiet).create(vals_list)
-        # Odoo's own sync: the lines take the contact of their liquidity item, as a manual match does.
+            created = self.env["account.move.line"].with_context(**quiet).create(vals_list)
         moves._synchronize_business_models({"line_ids"})
-        AML._reconcile_plan(
-            [item | target for item, target in zip(counterparts, targets, strict=True) if target]
-        )
-        for line, decision in pairs:
-            vals = {"integration_matched_by": decision.rule, "integration_match_note": notes[line]}
-            if line.reconcile_data:
-                vals["reconcile_data"] = False  # OCA's widget computes its proposal again
-            line.write(vals)
+        return created
 
     @staticmethod
     def _bounded(pairs):

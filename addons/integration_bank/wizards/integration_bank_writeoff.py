@@ -60,17 +60,7 @@ class IntegrationBankWriteoff(models.TransientModel):
             "balance": suspense.balance,
             "name": reason[:200],
         }
-        moves = line.move_id
-        # Bank entries have no invoice lines to keep in step: Odoo's invoice sync would only cost time.
-        quiet = {
-            "skip_account_move_synchronization": True,
-            "skip_invoice_sync": True,
-            "skip_invoice_line_sync": True,
-        }
-        with moves._check_balanced({"records": moves}):
-            suspense.with_context(force_delete=True, **quiet).unlink()
-            self.env["account.move.line"].with_context(**quiet).create(vals)
-        moves._synchronize_business_models({"line_ids"})
+        self.env["integration.bank.reconciler"]._replace_suspense(suspense, [vals])
         line.write(
             {
                 "integration_matched_by": "write_off",
