@@ -11,6 +11,7 @@
     "data": [
         "security/integration_flow_groups.xml",
         "data/integration_flow.xml",
+        "data/integration_event_data.xml",
         "data/mail_activity_type_data.xml",
         "security/ir.model.access.csv",
         "security/integration_mapping_security.xml",

@@ -6,9 +6,14 @@ from . import integration_guarded_mixin
 from . import integration_flow
 from . import integration_queue_turn
 from . import integration_endpoint
+from . import integration_endpoint_outbound
+from . import integration_endpoint_monitoring
 from . import integration_api_key
 from . import integration_signing_secret
 from . import integration_message
+from . import integration_message_outbound
+from . import integration_event_subscription
+from . import integration_delivery_attempt
 from . import integration_exception
 from . import integration_exception_occurrence
 from . import integration_message_readable

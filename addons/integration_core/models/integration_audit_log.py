@@ -29,6 +29,10 @@ AUDIT_ACTIONS = [
     ("alert_raised", "Alert raised"),
     ("alert_cleared", "Alert cleared"),
     ("payload_purged", "Payloads removed (retention)"),
+    ("event_delivered", "Event delivered"),
+    ("delivery_failed", "Delivery failed"),
+    ("deliveries_paused", "Deliveries paused"),
+    ("deliveries_resumed", "Deliveries resumed"),
     ("other", "Other"),
 ]
 

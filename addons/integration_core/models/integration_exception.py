@@ -7,6 +7,8 @@ EXCEPTION_CODES = [
     ("unknown_reference", "Unknown reference"),
     ("locked_period", "Locked period"),
     ("invalid_document", "Document refused"),
+    ("delivery_failed", "Delivery failed"),
+    ("environment", "Wrong environment"),
     ("unexpected", "Unexpected error"),
 ]
 

@@ -66,6 +66,9 @@ class IntegrationFlow(models.Model):
         help="Hold this flow: new messages are refused with 'on_hold' and queued ones wait."
     )
     active = fields.Boolean(default=True)
+    event_by_journal = fields.Boolean(
+        "Filter by Journal", help="Outbound events about journal entries: subscriptions may name journals."
+    )
     group_ids = fields.Many2many(
         "res.groups",
         "integration_flow_service_group_rel",

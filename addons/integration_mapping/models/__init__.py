@@ -22,3 +22,4 @@ from . import integration_exception
 from . import res_partner
 from . import account_move
 from . import integration_message
+from . import account_move_events
