@@ -152,6 +152,38 @@ fi
 [[ "$DB_USER" != postgres ]] || die "Odoo refuses to connect as postgres: set PGUSER to another role"
 printf 'DB_HOST=%q\nDB_PORT=%q\nDB_USER=%q\n' "$DB_HOST" "$DB_PORT" "$DB_USER" >"$DEPS/pg.env"
 
+# ---------------------------------------------------------------- RabbitMQ
+# Endpoints may take their events on an AMQP broker; the tests publish to one on 127.0.0.1.
+# When none answers, a project-local node is started, as for PostgreSQL above.
+AMQP_PORT=${AMQP_PORT:-5672}
+amqp_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$AMQP_PORT") 2>/dev/null; }
+start_local_rabbitmq() {
+    if ! command -v rabbitmq-server >/dev/null; then
+        log "no RabbitMQ server found; installing Debian's rabbitmq-server package"
+        apt-get -q update >/dev/null &&
+            DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends rabbitmq-server >/dev/null ||
+            die "cannot install RabbitMQ; start one on 127.0.0.1:$AMQP_PORT (guest/guest)"
+    fi
+    local base="$DEPS/rabbitmq"
+    mkdir -p "$base/mnesia" "$base/log"
+    # Debian's start script drops root for the rabbitmq user: the node's folders must be its own.
+    [[ $(id -u) == 0 ]] && id rabbitmq >/dev/null 2>&1 && chown -R rabbitmq "$base"
+    # Its own configuration: the machine's may name another listener or node.
+    printf 'listeners.tcp.local = 127.0.0.1:%s\nloopback_users.guest = true\n' "$AMQP_PORT" >"$base/rabbitmq.conf"
+    : >"$base/rabbitmq-env.conf"
+    log "starting a project-local RabbitMQ on 127.0.0.1:$AMQP_PORT"
+    RABBITMQ_CONF_ENV_FILE="$base/rabbitmq-env.conf" RABBITMQ_CONFIG_FILE="$base/rabbitmq.conf" \
+        RABBITMQ_MNESIA_BASE="$base/mnesia" RABBITMQ_LOG_BASE="$base/log" \
+        RABBITMQ_NODENAME="integration-$AMQP_PORT@localhost" RABBITMQ_DIST_PORT=$((AMQP_PORT + 20000)) \
+        ERL_EPMD_ADDRESS=127.0.0.1 RABBITMQ_PID_FILE="$base/node.pid" rabbitmq-server >"$base/server.out" 2>&1 &
+    for _ in $(seq 120); do
+        amqp_answers && return 0
+        sleep 1
+    done
+    die "RabbitMQ did not start (see $base/log and $base/server.out)"
+}
+amqp_answers || start_local_rabbitmq
+
 # ------------------------------------------------------------ Odoo config
 key_file="$DEPS/integration_secret.key"
 if [[ -z "${INTEGRATION_SECRET_KEY:-}" && ! -f "$key_file" ]]; then

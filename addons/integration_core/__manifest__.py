@@ -8,7 +8,7 @@
     "author": "Finance Integration Team",
     "website": "https://example.com/finance-integration",
     "depends": ["account"],
-    "external_dependencies": {"python": ["jsonschema", "cryptography", "requests"]},
+    "external_dependencies": {"python": ["jsonschema", "cryptography", "requests", "pika"]},
     "data": [
         "security/integration_security.xml",
         "security/ir.model.access.csv",

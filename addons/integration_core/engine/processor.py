@@ -21,6 +21,7 @@ from odoo.tools import mute_logger
 
 from ..exceptions import BusinessError, IntegrationError
 from . import claim, retry, text
+from .logcontext import correlation
 
 _logger = logging.getLogger(__name__)
 
@@ -165,6 +166,11 @@ def _run_handler(env, endpoint, company, flow, messages):
 
 
 def _run_one(env, handler, message):
+    with correlation(message.correlation_id):
+        return _run_one_traced(env, handler, message)
+
+
+def _run_one_traced(env, handler, message):
     try:
         with mute_logger("odoo.sql_db"), env.cr.savepoint():
             result = handler._process_batch(message)[message.id]
@@ -199,20 +205,26 @@ def _apply_outcomes(env, messages, outcomes, flow):
     now = fields.Datetime.now()
     done = messages.browse()
     for message in messages:
-        outcome = outcomes.get(message.id)
-        try:
-            with mute_logger("odoo.sql_db"), env.cr.savepoint():
-                if isinstance(outcome, BaseException) or outcome is None:
-                    error = outcome or IntegrationError("handler returned nothing for this message")
-                    _record_failure(env, message, error, flow, now)
-                else:
-                    _record_done(message, outcome[:1], now)
-                    done |= message
-        except Exception as error:
-            _set_aside(env, message, error, now)
+        with correlation(message.correlation_id):
+            done |= _apply_outcome(env, message, outcomes.get(message.id), flow, now)
     if done:
         env["integration.exception"]._resolve_by_success(done, now)
         env["integration.audit.log"]._log_messages("processed", done, description="processed")
+
+
+def _apply_outcome(env, message, outcome, flow, now):
+    """Record one message's outcome; the message when it is done, else an empty set."""
+    try:
+        with mute_logger("odoo.sql_db"), env.cr.savepoint():
+            if isinstance(outcome, BaseException) or outcome is None:
+                error = outcome or IntegrationError("handler returned nothing for this message")
+                _record_failure(env, message, error, flow, now)
+                return message.browse()
+            _record_done(message, outcome[:1], now)
+            return message
+    except Exception as error:
+        _set_aside(env, message, error, now)
+        return message.browse()
 
 
 def _record_done(message, record, now):

@@ -34,13 +34,9 @@ import requests
 from odoo import fields
 
 from . import claim, retry, text
+from .logcontext import correlation
 
 _logger = logging.getLogger(__name__)
-
-try:
-    from .logcontext import correlation
-except ImportError:  # pragma: no cover - until the log context lands
-    from contextlib import nullcontext as correlation
 
 # High bits of the advisory lock keys: not the inbound claim's, not another module's.
 LOCK_NAMESPACE = 0x1A7F << 40
@@ -119,6 +115,37 @@ def run(env, batch_size=50, commit=True, session=None):
     """Deliver ready events until none is left (or the cron's time is up); return how many went."""
     env = env(su=True)
     Message = env["integration.message"]
+    links = Links(session)
+    try:
+        return _run(env, Message, batch_size, commit, links)
+    finally:
+        links.close()
+
+
+class Links:
+    """The run's open ways out: an HTTP session (kept-alive connections) and broker channels."""
+
+    def __init__(self, session=None):
+        self.session = session or requests.Session()
+        self._own_session = session is None
+        self._broker = None
+
+    @property
+    def broker(self):
+        if self._broker is None:
+            from . import amqp  # only endpoints on a broker need the AMQP client
+
+            self._broker = amqp.Connections()
+        return self._broker
+
+    def close(self):
+        if self._broker is not None:
+            self._broker.close()
+        if self._own_session:
+            self.session.close()
+
+
+def _run(env, Message, batch_size, commit, links):
     delivered = 0
     while True:
         env.flush_all()
@@ -129,7 +156,7 @@ def run(env, batch_size=50, commit=True, session=None):
         messages.invalidate_recordset(["state", "processing_started_at"])
         if commit:
             env.cr.commit()
-        delivered += deliver_group(env, messages, probe, commit=commit, session=session)
+        delivered += deliver_group(env, messages, probe, commit=commit, links=links)
         if commit and not env["ir.cron"]._commit_progress(len(ids), remaining=count_ready(env.cr)):
             break
     if commit:
@@ -152,13 +179,13 @@ def run(env, batch_size=50, commit=True, session=None):
     return delivered
 
 
-def deliver_group(env, messages, probe, commit=True, session=None):
+def deliver_group(env, messages, probe, commit=True, links=None):
     """Send the events in order; the first failure puts the rest back untouched."""
     endpoint = messages[:1].endpoint_id
     sent = 0
     for index, message in enumerate(messages):
         with correlation(message.correlation_id):
-            outcome = _attempt(env, endpoint, message, session)
+            outcome = _attempt(env, endpoint, message, links or Links())
             ok = _record(env, endpoint, message, outcome, probe)
         if commit:
             env.cr.commit()
@@ -188,18 +215,22 @@ class Outcome:
         self.final = final  # an error no retry can cure (wrong environment, no address)
 
 
-def _attempt(env, endpoint, message, session):
+def _attempt(env, endpoint, message, links):
     refusal = endpoint._delivery_refusal()
     if refusal:
         return Outcome(False, error=refusal, final="environment")
     started = time.monotonic()
     try:
         if endpoint.outbound_transport == "amqp":
-            from . import amqp
+            if not endpoint._outbound_url():
+                return Outcome(
+                    False, error="No broker address is set on the endpoint.", final="delivery_failed"
+                )
+            from . import amqp  # only endpoints on a broker need the AMQP client
 
-            amqp.publish(env, endpoint, message)
+            amqp.publish(env, endpoint, message, links.broker)
             return Outcome(True, ms=_ms(started))
-        return _post(env, endpoint, message, session, started)
+        return _post(env, endpoint, message, links.session, started)
     except Exception as error:  # every failure of the network or broker is the attempt's outcome
         reason = text.for_log(f"{type(error).__name__}: {error}")
         return Outcome(False, error=reason, unavailable=True, ms=_ms(started))
@@ -230,9 +261,7 @@ def _post(env, endpoint, message, session, started):
     if secret:
         headers["X-Signature"] = sign(secret, timestamp, body)
     timeout = endpoint.outbound_timeout or 10
-    response = (session or requests).post(
-        url, data=body, headers=headers, timeout=timeout, allow_redirects=False
-    )
+    response = session.post(url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
     excerpt = text.clean(response.text[:RESPONSE_EXCERPT]) if response.content else ""
     status = response.status_code
     if 200 <= status < 300:
