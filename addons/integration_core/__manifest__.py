@@ -39,6 +39,7 @@
         # video-call backgrounds); dropping it keeps asset bundles error-free.
         "web.assets_backend": [
             ("remove", "mail/static/lib/selfie_segmentation/selfie_segmentation.js"),
+            "integration_core/static/src/environment/*",
         ],
         "web.assets_tests": [
             "integration_core/static/tests/tours/**/*",

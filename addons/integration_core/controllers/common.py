@@ -20,7 +20,7 @@ from odoo.exceptions import ConcurrencyError
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from ..engine import jsondoc, text
+from ..engine import intake, jsondoc, text
 
 _logger = logging.getLogger(__name__)
 
@@ -42,6 +42,10 @@ HTTP_ERROR_NAMES = {
     413: "too_large",
     415: "unsupported_media_type",
 }
+
+
+# Every api_route as (path, methods, handler), in import order: the OpenAPI document is made from it.
+ROUTES = []
 
 
 class ApiError(Exception):
@@ -72,6 +76,8 @@ def api_route(path, *methods):
     allowed = frozenset(methods)
 
     def decorator(handler):
+        ROUTES.append((path, allowed, handler))
+
         @functools.wraps(handler)
         def serve(self, *args, **kwargs):
             if request.httprequest.method not in allowed:
@@ -130,12 +136,33 @@ class ApiController(http.Controller):
         if not match:
             raise unauthorized()
         key = self._env()["integration.api.key"]._authenticate(match.group(1))
-        if not key or not key.endpoint_id._may_serve():
+        if not key:
             raise unauthorized()
         endpoint = key.endpoint_id
+        if not endpoint._may_serve():
+            raise self._wrong_environment(endpoint)
         if endpoint.require_signature and request.httprequest.method in BODYLESS_METHODS:
             self._check_signature(endpoint, self._signed_request_line())
         return endpoint
+
+    def _wrong_environment(self, endpoint):
+        """A valid key of an endpoint made for another environment (a production key sent to a test
+        copy, say): refused with the reason, which shows among the rejected requests and in the log."""
+        here = endpoint._server_environment()
+        names = {"dev": "development", "test": "test", "prod": "production"}
+        detail = (
+            f"this server is a {names.get(here, here)} environment; the key belongs to an endpoint of the "
+            f"{names.get(endpoint.environment)} environment, which is not accepted here"
+        )
+        _logger.warning(
+            "integration: endpoint %s (%s) refused: this database is %s",
+            text.for_log(endpoint.code),
+            endpoint.environment,
+            here,
+        )
+        error = ApiError(401, {"error": "unauthorized", "detail": detail})
+        intake.audit_refused_request(self._env(), endpoint, error.status, error.body)
+        return error
 
     @staticmethod
     def _signed_request_line():

@@ -26,3 +26,4 @@ from . import integration_alert_rule
 from . import account_move
 from . import account_account
 from . import account_journal
+from . import ir_http

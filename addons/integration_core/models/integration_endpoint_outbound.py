@@ -67,6 +67,24 @@ class IntegrationEndpoint(models.Model):
     breaker_probe_at = fields.Datetime("Next Probe", readonly=True, copy=False)
     breaker_opened_at = fields.Datetime("Paused Since", readonly=True, copy=False)
 
+    environment_note = fields.Char(compute="_compute_environment_note")
+
+    @api.depends("environment")
+    def _compute_environment_note(self):
+        here = self._server_environment()
+        labels = dict(self._fields["environment"]._description_selection(self.env))
+        for endpoint in self:
+            endpoint.environment_note = (
+                self.env._(
+                    "This database is a %(here)s environment: this %(theirs)s endpoint's keys are refused "
+                    "here and no event is delivered to it.",
+                    here=labels.get(here, here),
+                    theirs=labels.get(endpoint.environment, endpoint.environment),
+                )
+                if endpoint.environment != here
+                else False
+            )
+
     @api.constrains("breaker_threshold", "breaker_cooldown", "outbound_timeout")
     def _check_outbound_limits(self):
         for endpoint in self:

@@ -258,7 +258,27 @@ class TestApiContract(IntegrationHttpCase):
 
     def test_endpoint_of_another_environment_is_refused(self):
         self.endpoint.environment = "prod"  # the test server runs as 'dev'
-        self.assertEqual(self._post(self.key, self._envelope(key="env-1")).status_code, 401)
+        with self.assertLogs("odoo.addons.integration_core.controllers.common", "WARNING") as logged:
+            response = self._post(self.key, self._envelope(key="env-1"))
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.json()["error"], "unauthorized")
+        self.assertIn("not accepted here", response.json()["detail"])
+        self.assertIn("this database is dev", logged.output[0])
+        self.assertFalse(self._message(self.endpoint, "env-1"), "nothing is stored")
+        refused = self.env["integration.audit.log"].search(
+            [
+                ("action", "=", "rejected"),
+                ("res_id", "=", self.endpoint.id),
+                ("res_model", "=", "integration.endpoint"),
+            ]
+        )
+        self.assertIn("production environment", str(refused.new_values))
+        self.assertIn("Production endpoint", self.endpoint.environment_note)
+
+    def test_screens_know_the_environment(self):
+        self.authenticate("admin", "admin")
+        info = self.make_jsonrpc_request("/web/session/get_session_info")
+        self.assertEqual(info["integration_environment"], "dev")
 
     def _without_correlation(self, response):
         """The answer's body without its correlation id, which every answer about an envelope carries."""
