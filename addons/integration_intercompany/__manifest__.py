@@ -32,6 +32,7 @@
         "security/integration_intercompany_mirror_security.xml",
         "security/ir.model.access-mirror.csv",
         "data/integration_flow.xml",
+        "data/integration_event_data.xml",
         "views/account_move_views.xml",
         "views/integration_group_account_ic_mirror_views.xml",
         "wizards/integration_intercompany_reject_views.xml",

@@ -17,7 +17,7 @@ class IntegrationEndpoint(models.Model):
     _inherit = "integration.endpoint"
 
     outbound_transport = fields.Selection(
-        [("http", "Web address (signed HTTP POST)"), ("amqp", "Message broker (AMQP)")],
+        [("http", "Web address (HTTPS)"), ("amqp", "Message broker (AMQP)")],
         string="Deliver Events By",
         default="http",
         required=True,

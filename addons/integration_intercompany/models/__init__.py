@@ -27,3 +27,4 @@ from . import integration_intercompany_mirror_sender
 from . import integration_handler_intercompany_mirror
 from . import integration_intercompany_rule_setup
 from . import integration_audit_log_allocation
+from . import integration_close_events
