@@ -192,7 +192,8 @@ class IntegrationEndpoint(models.Model):
     def _pending_count(self):
         self.ensure_one()
         self.env.cr.execute(
-            "SELECT count(*) FROM integration_message WHERE endpoint_id = %s AND state IN %s",
+            # Inbound only: events waiting for this endpoint's receiver never refuse what it sends.
+            "SELECT count(*) FROM integration_message WHERE endpoint_id = %s AND state IN %s AND direction = 'in'",
             (self.id, PENDING_STATES),
         )
         return self.env.cr.fetchone()[0]
