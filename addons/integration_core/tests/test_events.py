@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError
+from odoo.modules.neutralize import get_neutralization_queries
 
 from .common import IntegrationCase
 from .receiver import Receiver, closed_port_url
@@ -136,6 +137,18 @@ class TestOutboundEvents(IntegrationCase):
         self.assertEqual(event.state, "exception")
         self.assertEqual(event.exception_ids.code, "environment")
         self.assertIn("never delivers to the production endpoint", event.errors[0]["message"])
+
+    def test_neutralized_copy_delivers_nothing(self):
+        with Receiver() as receiver:
+            self.hook.outbound_url = receiver.url
+            self._fail_message("neutral-1")
+            self.env.flush_all()
+            for query in get_neutralization_queries(["integration_core"]):
+                self.env.cr.execute(query)
+            self.env.invalidate_all()
+            self.assertEqual(self._deliver(), 0)
+            self.assertFalse(receiver.received)
+        self.assertEqual(self._events().state, "received", "held, not lost: it waits in the outbox")
 
     def test_entities_filter_and_rollback(self):
         self.hook.company_ids |= self.us01
