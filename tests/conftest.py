@@ -165,3 +165,14 @@ def pg_today(dbname):
             return cr.fetchone()[0]
     finally:
         conn.close()
+
+
+@pytest.fixture(scope="session")
+def fault_site(tmp_path_factory):
+    """Two prefork servers (A and B) on one scratch copy of the test database (see _faults.py)."""
+    if not CONF or not TEST_DB:
+        pytest.skip("INTEGRATION_TEST_CONF and INTEGRATION_TEST_DB are set by scripts/test.sh")
+    from ._faults import open_site
+
+    with open_site(tmp_path_factory.mktemp("odoo_faults")) as site:
+        yield site
