@@ -7,6 +7,7 @@ from . import integration_flow
 from . import integration_queue_turn
 from . import integration_endpoint
 from . import integration_endpoint_outbound
+from . import integration_endpoint_amqp_inbound
 from . import integration_endpoint_monitoring
 from . import integration_api_key
 from . import integration_signing_secret

@@ -81,5 +81,5 @@ class TestAmqpEvents(IntegrationCase):
         queue = self._queue("BE01.#")
         event.sudo().next_attempt_at = False
         self.assertEqual(self.env["integration.message"]._deliver_outbound(), 1)
-        method, properties, _body = self.channel.basic_get(queue, auto_ack=True)
+        _method, properties, _body = self.channel.basic_get(queue, auto_ack=True)
         self.assertEqual(properties.message_id, event.idempotency_key)
