@@ -4,7 +4,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine import crypto, text
 
@@ -84,6 +84,30 @@ class IntegrationEndpoint(models.Model):
                 if endpoint.environment != here
                 else False
             )
+
+    # Set by the product's own actions only (deliveries, rotation, the address's own field), never
+    # written directly, whatever the protocol: a form's readonly field is still writable over RPC.
+    _product_fields = frozenset(
+        {
+            "breaker_state",
+            "consecutive_failures",
+            "breaker_probe_at",
+            "breaker_opened_at",
+            "outbound_url_encrypted",
+            "outbound_secret_encrypted",
+            "amqp_inbound_url_encrypted",
+        }
+    )
+
+    def write(self, vals):
+        if not self.env.su and self._product_fields.intersection(vals):
+            raise AccessError(
+                self.env._(
+                    "Deliveries' state, addresses and secrets change only through the endpoint's actions "
+                    "(Delivery Address, New Event Signing Secret, Try Deliveries Now)."
+                )
+            )
+        return super().write(vals)
 
     @api.constrains("breaker_threshold", "breaker_cooldown", "outbound_timeout")
     def _check_outbound_limits(self):

@@ -182,3 +182,12 @@ class TestOutboundEvents(IntegrationCase):
             attempt.with_user(manager).write({"outcome": "delivered"})
         with self.assertRaises(AccessError):
             self._events().with_user(manager).write({"payload": "{}"})
+        for forged in (
+            {"breaker_state": "closed"},
+            {"consecutive_failures": 0},
+            {"outbound_url_encrypted": "x"},
+        ):
+            with self.assertRaises(AccessError):
+                self.hook.with_user(manager).write(forged)
+        self.hook.with_user(manager).outbound_url = "https://receiver.example.com/other"
+        self.assertEqual(self.hook._outbound_url(), "https://receiver.example.com/other")
