@@ -33,6 +33,8 @@
         "views/integration_alert_rule_views.xml",
         "views/menus.xml",
         "views/integration_event_views.xml",
+        "views/integration_config_views.xml",
+        "security/integration_config_security.xml",
     ],
     "assets": {
         # Debian's dfsg build of Odoo lacks this file (only used to blur

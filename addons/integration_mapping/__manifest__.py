@@ -34,6 +34,7 @@
         "views/integration_posting_approval_rule_views.xml",
         "wizards/integration_posting_reject_views.xml",
         "views/menus.xml",
+        "views/integration_config_mapping_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -28,3 +28,8 @@ from . import account_move
 from . import account_account
 from . import account_journal
 from . import ir_http
+from . import integration_config_package
+from . import integration_config_sections
+from . import integration_config_export
+from . import integration_config_import
+from . import integration_regression_run

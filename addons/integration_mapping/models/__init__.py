@@ -23,3 +23,5 @@ from . import res_partner
 from . import account_move
 from . import integration_message
 from . import account_move_events
+from . import integration_config_package_mapping
+from . import integration_config_posting_capture
