@@ -67,6 +67,7 @@ from contract_checks.envelopes import (
     check_malformed,
     check_media_type,
 )
+from contract_checks.events import event_steps
 from contract_checks.harness import ROOT, RUN, TODAY, Api, R, Rpc, issue_key
 from contract_checks.hostile import check_hostile_batch, check_hostile_envelopes, check_hostile_requests
 from contract_checks.limits import check_batch, check_busy, check_hold, check_too_large
@@ -84,7 +85,10 @@ def main():
     p.add_argument("--bank-key", default=env("CONTRACT_BANK_KEY"))
     p.add_argument("--gateway-key", default=env("CONTRACT_GATEWAY_KEY"))
     p.add_argument(
-        "--only", choices=["bank"], help="run only one group of checks (bank: statements, camt.053, payments)"
+        "--only",
+        choices=["bank", "events"],
+        help="run only one group of checks (bank: statements, camt.053, payments; events: webhooks, AMQP, "
+        "metrics, OpenAPI)",
     )
     p.add_argument("--db", default=env("CONTRACT_DB", "integration_demo"))
     p.add_argument("--rpc-uid", type=int, default=int(env("CONTRACT_RPC_UID", "2")))
@@ -95,7 +99,7 @@ def main():
     api = Api(a.url)
     rpc = Rpc(a.url, a.db, a.rpc_uid, a.rpc_password)
     issue_cmd = a.issue_cmd.split()
-    if not a.payroll_key and a.only != "bank":
+    if not a.payroll_key and a.only != "bank":  # the events checks post entries with it too
         a.payroll_key = issue_key(issue_cmd, "DEMO_PAYROLL")
     if a.only == "bank":
         a.shop_key = a.shop_key or issue_key(issue_cmd, "DEMO_SHOP")
@@ -163,13 +167,18 @@ def main():
         ("camt.053 reconciliation", bank_step(check_camt_reconciliation)),
         ("payment status", bank_step(check_payment_status)),
     ]
-    steps = bank_steps if a.only == "bank" else steps + bank_steps
+    events_steps, events_cleanup = event_steps(
+        api, rpc, lambda: a.payroll_key, lambda code: issue_key(issue_cmd, code)
+    )
+    groups = {"bank": bank_steps, "events": events_steps}
+    steps = groups[a.only] if a.only else steps + bank_steps + events_steps
     for name, step in steps:
         print(f"\n--- {name}")
         try:
             step()
         except Exception as exc:  # a crash in one group must not hide the others
             R.check(f"{name}: check group ran to the end", False, name, "no exception", repr(exc))
+    events_cleanup()
     return R.summary()
 
 

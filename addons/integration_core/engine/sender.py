@@ -315,21 +315,27 @@ def _record(env, endpoint, message, outcome, probe):
     )
     errors = [{"code": outcome.final or "delivery_failed", "message": _explain(outcome, attempts)}]
     if outcome.final:
-        message._set_state("exception", attempts=attempts, errors=errors, next_attempt_at=False)
+        message._set_state(
+            "exception", attempts=attempts, errors=errors, next_attempt_at=False, processing_started_at=False
+        )
         log._log_messages("delivery_failed", message, description=errors[0]["message"])
         env["integration.exception"]._raise_for(message, errors)
         return False
     if outcome.unavailable:
         endpoint._breaker_failure()
     if attempts >= message.flow_id.max_attempts:
-        message._set_state("dead", attempts=attempts, errors=errors, next_attempt_at=False)
+        message._set_state(
+            "dead", attempts=attempts, errors=errors, next_attempt_at=False, processing_started_at=False
+        )
         log._log_messages("dead", message, description=errors[0]["message"])
         env["integration.exception"]._raise_for(message, errors)
         return False
     delay = retry.backoff_delay(max(attempts, 1), message.flow_id.retry_delay)
     # Paused, the breaker's probe decides when the receiver is tried again, not the event's backoff.
     due = False if endpoint.breaker_state == "open" else now + timedelta(seconds=delay)
-    message._set_state("retry", attempts=attempts, errors=errors, next_attempt_at=due)
+    message._set_state(
+        "retry", attempts=attempts, errors=errors, next_attempt_at=due, processing_started_at=False
+    )
     log._log_messages("delivery_failed", message, description=errors[0]["message"])
     return False
 
