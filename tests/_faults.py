@@ -292,3 +292,40 @@ def envelopes_for(site, prefix, count, journal=None):
 
 def dumps(value):
     return json.dumps(value, indent=1, default=str)
+
+
+SUBSCRIBE = """
+import json
+from odoo import Command
+
+env = env(su=True)
+endpoint = env["integration.endpoint"].browse(__ENDPOINT__)
+journal = env["account.journal"].create(
+    {"name": "Events " + __CODE__, "code": __CODE__, "type": "general", "company_id": endpoint.company_id.id}
+)
+endpoint.write({"breaker_threshold": __THRESHOLD__, "breaker_cooldown": __COOLDOWN__, "outbound_url": __URL__})
+event_type = env.ref("integration_mapping.event_move_posted")
+endpoint.subscription_ids = [
+    Command.create({"event_type_id": event_type.id, "journal_ids": [Command.set(journal.ids)]})
+]
+secret = endpoint.action_rotate_outbound_secret()["context"]["integration_secret"]
+env.cr.commit()
+print(__MARK__ + json.dumps({"secret": secret, "journal": journal.code, "event_type_id": event_type.id}))
+"""
+
+
+def subscribe_to_entries(site, url, code, threshold=3, cooldown=2):
+    """The site's endpoint takes `move.posted` events of a new journal ``code`` at ``url``."""
+    from .odoo_process import RESULT_MARK
+
+    script = SUBSCRIBE
+    for name, value in {
+        "__ENDPOINT__": site.e2e.setup["endpoint_id"],
+        "__CODE__": code,
+        "__THRESHOLD__": threshold,
+        "__COOLDOWN__": cooldown,
+        "__URL__": url,
+        "__MARK__": RESULT_MARK,
+    }.items():
+        script = script.replace(name, repr(value))
+    return odoo_shell(site.servers["A"].conf, site.dbname, script)

@@ -52,6 +52,9 @@ class AccountMove(models.Model):
             return
         Move = self.env["account.move"].sudo()
         posted = Move.browse(sorted(pending["posted"])).exists().filtered(lambda m: m.state == "posted")
+        # In the order Odoo numbered them (its _compute_name's key), so that the events of one
+        # journal follow its sequence: by id, a batch's 0043 could go out before its 0006.
+        posted = posted.sorted(lambda m: (m.date, m.ref or "", m.id))
         paid = Move.browse(sorted(pending["payment_state"])).exists().filtered(lambda m: m.state == "posted")
         Message._emit_events("move.posted", [move._integration_event_item(journal=True) for move in posted])
         invoices = posted.filtered(lambda m: m.is_invoice(True))

@@ -92,3 +92,28 @@ class TestAccountEvents(InvoiceCase):
         except RuntimeError:
             pass
         self.assertEqual(len(self._outbox()), 1, "a posting rolled back takes its event with it")
+
+    def test_entries_posted_together_go_out_in_their_numbering_order(self):
+        account = self._account("604000")
+        other = self._account("700000")
+        # Created in one order, numbered by Odoo in another (date, then reference).
+        moves = self.env["account.move"].create(
+            [
+                {
+                    "company_id": self.be01.id,
+                    "journal_id": self.misc_journal.id,
+                    "date": "2026-11-30",
+                    "ref": ref,
+                    "line_ids": [
+                        Command.create({"account_id": account.id, "debit": 10.0}),
+                        Command.create({"account_id": other.id, "credit": 10.0}),
+                    ],
+                }
+                for ref in ("ORDER-C", "ORDER-A", "ORDER-B")
+            ]
+        )
+        moves.action_post()
+        names = [event["data"]["name"] for event in self._outbox()]
+        self.assertEqual(names, sorted(moves.mapped("name")))
+        refs = {move.name: move.ref for move in moves}
+        self.assertEqual([refs[name] for name in names], ["ORDER-A", "ORDER-B", "ORDER-C"])
