@@ -13,7 +13,7 @@ import tempfile
 import uuid
 
 from _harness import ensure_database, odoo_server, orm_env
-from bench_bank import camt_file, end_to_end, open_invoices, setup
+from bench_bank import camt_file, end_to_end, open_invoices, planner_statistics, setup
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -29,11 +29,14 @@ def main():
         be01, journal, _endpoint, raw_key, customer = setup(env, run)
         refs = open_invoices(env, be01, customer, run, "P", args.lines)
         journal_id = journal.id
+    planner_statistics(True)  # as bench_bank.py measures: with the statistics autovacuum would gather
     profile_dir = tempfile.mkdtemp(prefix="bench-profile-")
     os.environ["BENCH_PROFILE_DIR"] = profile_dir
     launcher = os.path.join(HERE, "_profiled_odoo.py")
     with odoo_server(launcher=launcher) as server:
-        result = end_to_end(server, raw_key, camt_file(run, f"BENCH-{run}", refs), f"prof-{run}", journal_id, args.lines)
+        result = end_to_end(
+            server, raw_key, camt_file(run, f"BENCH-{run}", refs), f"prof-{run}", journal_id, args.lines
+        )
     print(result)
     files = glob.glob(os.path.join(profile_dir, "*.prof"))
     stats = pstats.Stats(*files)
