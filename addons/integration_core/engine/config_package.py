@@ -25,6 +25,7 @@ STATUS_CHANGED = "changed"
 STATUS_UNCHANGED = "unchanged"
 STATUS_ONLY_HERE = "only_here"
 STATUS_ERROR = "error"
+STATUS_SKIPPED = "skipped"
 
 
 class PackageError(ValueError):

@@ -12,6 +12,7 @@ STATUSES = [
     (pkg.STATUS_UNCHANGED, "Unchanged"),
     (pkg.STATUS_ONLY_HERE, "Only in this database"),
     (pkg.STATUS_ERROR, "Cannot be applied"),
+    (pkg.STATUS_SKIPPED, "Not applicable here"),
 ]
 
 

@@ -5,7 +5,11 @@ from ..engine import config_package as pkg
 
 
 class PlanProblem(Exception):
-    """A file's record this database cannot take as it is (a missing entity or flow, say)."""
+    """A file's record this database cannot take as it is (an endpoint naming a missing entity, say)."""
+
+
+class PlanSkip(Exception):
+    """A file's record that has no counterpart here and needs none (a flow of an addon not installed)."""
 
 
 class IntegrationConfigPackage(models.AbstractModel):
@@ -115,6 +119,8 @@ class IntegrationConfigPackage(models.AbstractModel):
                     getattr(self, f"_cfg_{section}_vals")(key, values, record)
                 except PlanProblem as problem:
                     status, notes = pkg.STATUS_ERROR, [str(problem)]
+                except PlanSkip as skip:
+                    status, notes = pkg.STATUS_SKIPPED, [str(skip)]
             notes_hook = getattr(self, f"_cfg_{section}_notes", None)
             if notes_hook:
                 notes += notes_hook(key, values, record, status)

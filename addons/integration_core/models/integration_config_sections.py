@@ -1,6 +1,7 @@
 from odoo import api, models
 
 from ..engine import config_package as pkg
+from .integration_config_package import PlanProblem, PlanSkip
 
 # (name in the file, field, kind). Kinds say how a value is written by code, never by id.
 ENDPOINT_FIELDS = [
@@ -55,7 +56,9 @@ class IntegrationConfigPackage(models.AbstractModel):
 
     @api.model
     def _cfg_entities_vals(self, key, values, record):
-        self._entity(key)  # entities are companies, made by people, never by an import
+        if not record:  # entities are companies, made by people, never by an import
+            raise PlanSkip(self.env._("No company has this entity code here: its hold is not applied."))
+        self._entity(key)
         return {"integration_hold": values.get("hold", False)}
 
     @api.model
@@ -80,7 +83,11 @@ class IntegrationConfigPackage(models.AbstractModel):
     @api.model
     def _cfg_flows_vals(self, key, values, record):
         if not record:
-            self._flow(key)
+            try:
+                self._flow(key)
+            except PlanProblem as problem:
+                # Only endpoints and subscriptions naming it make it a problem (they say so themselves).
+                raise PlanSkip(str(problem)) from None
         return self._to_vals(values, FLOW_FIELDS)
 
     @api.model

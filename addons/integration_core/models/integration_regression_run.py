@@ -1,4 +1,5 @@
 import contextlib
+import copy
 import json
 import logging
 
@@ -65,7 +66,7 @@ class IntegrationRegressionRun(models.Model):
         self.env.flush_all()
         # Never released: whatever the replay made (documents, partners, messages, events, audit rows,
         # and the configuration itself when not applied yet) goes with it.
-        with contextlib.closing(self.env.cr.savepoint()):
+        with _undone(self.env.cr):
             if against == "file":
                 Package._apply(document, config_import)
             Package._regression_prepare(config_import)
@@ -181,6 +182,36 @@ class IntegrationRegressionRun(models.Model):
             return text.clean(str(error.args[0] if error.args else error), 2000)
         _logger.info("integration: regression replay failed unexpectedly", exc_info=error)
         return text.clean(f"{type(error).__name__}: {error}", 2000)
+
+
+@contextlib.contextmanager
+def _undone(cr):
+    """A savepoint always rolled back, with the hooks registered meanwhile.
+
+    Odoo keeps post-commit hooks across a savepoint's rollback (a partner's customer rank, say): run at
+    the next commit they would touch records that never were. Their shared data is put back in place,
+    as the hooks registered before hold it.
+    """
+    hooks = (cr.postcommit, cr.prerollback, cr.postrollback)
+    saved = [
+        (list(hook._funcs), {key: (value, copy.copy(value)) for key, value in hook.data.items()})
+        for hook in hooks
+    ]
+    try:
+        with contextlib.closing(cr.savepoint()):
+            yield
+    finally:
+        for hook, (funcs, data) in zip(hooks, saved, strict=True):
+            hook._funcs.clear()
+            hook._funcs.extend(funcs)
+            hook.data.clear()
+            for key, (value, before) in data.items():
+                if isinstance(value, (dict, set)):
+                    value.clear()
+                    value.update(before)
+                elif isinstance(value, list):
+                    value[:] = before
+                hook.data[key] = value
 
 
 class IntegrationRegressionResult(models.Model):

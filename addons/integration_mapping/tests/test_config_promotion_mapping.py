@@ -114,6 +114,7 @@ class TestConfigPromotionMapping(MappingCase):
         moves_before = self.Move.search_count([])
         message_count = self.env["integration.message"].search_count([])
         states = messages.mapped("state")
+        hooks = len(self.env.cr.postcommit)
 
         run = record.action_run_regression()
         run = self.env["integration.regression.run"].browse(run["res_id"])
@@ -135,6 +136,7 @@ class TestConfigPromotionMapping(MappingCase):
         self.assertEqual(messages.mapped("state"), states)
         self.assertFalse(self.env["integration.message"].search([("idempotency_key", "like", "regression:")]))
         self.assertEqual(len(record.regression_run_ids), 2, "the reports are what stays")
+        self.assertEqual(len(self.env.cr.postcommit), hooks, "no hook of the replay runs at commit")
 
     def test_regression_before_apply_changes_nothing(self):
         messages = self._recorded()
