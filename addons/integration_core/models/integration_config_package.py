@@ -203,6 +203,10 @@ class IntegrationConfigPackage(models.AbstractModel):
             if name not in values:
                 continue
             value = values[name]
+            if kind == "entity" and value is None:
+                # Owned by a company outside the entities (the database's own company, as the
+                # intercompany addon's internal endpoint is): kept, or the importer's for a new one.
+                continue
             if kind == "entity":
                 value = self._entity(value).id
             elif kind == "entities":

@@ -89,6 +89,26 @@ class TestConfigPromotion(IntegrationCase):
         self.assertEqual(self.endpoint.backlog_limit, 900)
         self.assertFalse(self.env["integration.endpoint"].search([("code", "=", "GONE")]))
 
+    def test_endpoint_of_a_company_without_entity_code_round_trips(self):
+        # Such as the intercompany addon's internal endpoint, owned by the database's own company.
+        main = self.env["res.company"].create({"name": "Holding without entity code"})
+        internal = self._create_endpoint("INTERNALOWN", companies=self.be01, company_id=main.id)
+        admin = self._user(
+            "promo_admin", ["integration_core.group_integration_manager"], self.be01 | self.us01 | main
+        )
+        document, data = self.Package.with_user(admin)._export_document()
+        values = next(item for item in document["sections"]["endpoints"] if item["key"] == "INTERNALOWN")[
+            "values"
+        ]
+        self.assertIsNone(values["owner_entity"])
+        internal.backlog_limit = 4321
+        record = self._import(data, user=admin)
+        row = self._row(record, "endpoints", "INTERNALOWN")
+        self.assertEqual(row.status, "changed")
+        self.assertNotIn("owner_entity", row.detail)
+        record.action_apply()
+        self.assertEqual((internal.backlog_limit, internal.company_id), (50000, main))
+
     def test_apply_creates_through_the_orm_and_audits_every_change(self):
         self.endpoint.write({"backlog_limit": 1234})
         gone = self._create_endpoint("GONE", hold=True)
