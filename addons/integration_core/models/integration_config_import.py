@@ -106,6 +106,10 @@ class IntegrationConfigImport(models.Model):
         document = self._document()
         rows = Package._plan(document)
         self.line_ids.sudo().unlink()
+        # What needs a look first: problems, then changes, new records, records only here; the
+        # unchanged last (within each, the file's order).
+        rank = {pkg.STATUS_ERROR: 0, pkg.STATUS_CHANGED: 1, pkg.STATUS_ADDED: 2, pkg.STATUS_ONLY_HERE: 3}
+        rows = sorted(rows, key=lambda row: rank.get(row["status"], 4))
         self.env["integration.config.import.line"].sudo().create(
             [dict(row, import_id=self.id, sequence=index) for index, row in enumerate(rows)]
         )
