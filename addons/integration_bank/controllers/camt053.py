@@ -17,6 +17,7 @@ from odoo.http import request
 from odoo.addons.integration_core.controllers.api import IntegrationApi
 from odoo.addons.integration_core.controllers.common import API, ApiError, api_route, invalid
 from odoo.addons.integration_core.engine import intake, text
+from odoo.addons.integration_core.engine.openapi import describe, json_response, parameter, query, schema_ref
 
 from ..parsers import camt053
 
@@ -27,8 +28,131 @@ FLOW, SCHEMA_VERSION = "bank_statement", "1.0"
 IDEMPOTENCY_KEY = re.compile(r"[\x20-\x7E]{1,250}")
 
 
+# The route's OpenAPI description (engine.openapi). The file's outline: what the parser reads, not the
+# whole ISO 20022 schema (any camt.053.001.02 to .13 namespace is read; .02 is shown).
+_CODE = {"type": "string", "maxLength": 35}
+_DATE = {"type": "object", "properties": {"Dt": {"type": "string", "format": "date"}}}
+_AMOUNT = {"type": "string", "pattern": "^[0-9]{1,15}(\\.[0-9]{1,5})?$"}
+_SIGN = {"enum": ["CRDT", "DBIT"]}
+CAMT053_DOCUMENT = {
+    "type": "object",
+    "description": "A camt.053 file (ISO 20022 BankToCustomerStatement) as the bank sent it.",
+    "xml": {"name": "Document", "namespace": "urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"},
+    "required": ["BkToCstmrStmt"],
+    "properties": {
+        "BkToCstmrStmt": {
+            "type": "object",
+            "required": ["GrpHdr", "Stmt"],
+            "properties": {
+                "GrpHdr": {"type": "object", "properties": {"MsgId": _CODE}},
+                "Stmt": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "Id": _CODE,
+                            "Acct": {
+                                "type": "object",
+                                "properties": {"Id": {"type": "object", "properties": {"IBAN": _CODE}}},
+                            },
+                            "Bal": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "Tp": {
+                                            "type": "object",
+                                            "properties": {
+                                                "CdOrPrtry": {
+                                                    "type": "object",
+                                                    "properties": {"Cd": {"enum": ["OPBD", "PRCD", "CLBD"]}},
+                                                }
+                                            },
+                                        },
+                                        "Amt": _AMOUNT,
+                                        "CdtDbtInd": _SIGN,
+                                        "Dt": _DATE,
+                                    },
+                                },
+                            },
+                            "Ntry": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "properties": {
+                                        "Amt": _AMOUNT,
+                                        "CdtDbtInd": _SIGN,
+                                        "Sts": {"enum": ["BOOK", "PDNG", "INFO"]},
+                                        "BookgDt": _DATE,
+                                        "AcctSvcrRef": _CODE,
+                                        "AddtlNtryInf": {"type": "string", "maxLength": 500},
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+        }
+    },
+}
+CAMT053_DOC = {
+    "post": {
+        "summary": "A camt.053 file as the bank sent it: one bank_statement message per statement",
+        "description": "camt.053.001.02 to .13. The n-th statement's message has the idempotency key "
+        "<Idempotency-Key>/<n>, so the same file sent again with the same header answers duplicates. "
+        "A file refused as a whole stores nothing.",
+        "parameters": [
+            query(
+                "entity", "The entity code of the bank account's company.", {"type": "string"}, required=True
+            ),
+            parameter(
+                "Idempotency-Key",
+                "header",
+                "The file's key.",
+                {"type": "string", "pattern": "^[\\x20-\\x7E]{1,250}$"},
+                required=True,
+            ),
+        ],
+        "requestBody": {
+            "required": True,
+            "content": {media: {"schema": CAMT053_DOCUMENT} for media in sorted(XML_MEDIA_TYPES)},
+        },
+        "responses": {
+            200: json_response(
+                "One item per statement, in file order: a batch item with the statement's id and account.",
+                {
+                    "type": "object",
+                    "required": ["results"],
+                    "properties": {
+                        "results": {
+                            "type": "array",
+                            "items": {
+                                "allOf": [schema_ref("BatchItem")],
+                                "required": ["statement_id", "account"],
+                                "properties": {
+                                    "statement_id": {"type": ["string", "null"]},
+                                    "account": {"type": ["string", "null"]},
+                                },
+                            },
+                        }
+                    },
+                },
+            ),
+            400: json_response(
+                "Not well-formed XML, or XML carrying a DTD or entity declarations.",
+                {"allOf": [schema_ref("Error")], "properties": {"error": {"const": "malformed_xml"}}},
+            ),
+        },
+        "errors": (403, 413, 415, 422),
+    }
+}
+
+
 class IntegrationCamt053Api(IntegrationApi):
     @api_route(f"{API}/bank/camt053", "POST")
+    @describe(**CAMT053_DOC)
     def bank_camt053(self, entity=None, **_params):
         endpoint = self._authenticate()
         try:

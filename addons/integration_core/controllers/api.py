@@ -14,7 +14,9 @@ from odoo import http
 from odoo.http import request
 
 from ..engine import intake, jsondoc
+from ..engine.openapi import describe
 from .common import API, ApiController, ApiError, api_route, invalid
+from .openapi import DOCS
 
 __all__ = ["API", "ApiError", "IntegrationApi", "api_route"]
 
@@ -34,16 +36,19 @@ PROBED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 class IntegrationApi(ApiController):
     # -------------------------------------------------------------- routes
     @api_route(f"{API}/health", "GET")
+    @describe(**DOCS["health"])
     def health(self, **_params):
         return self._respond(200, {"status": "ok"})
 
     @api_route(f"{API}/messages", "GET", "POST")
+    @describe(**DOCS["messages"])
     def messages(self, idempotency_key=None, **_params):
         if request.httprequest.method == "POST":
             return self._post_messages()
         return self._find_message(idempotency_key)
 
     @api_route(f"{API}/messages/<string:message_id>", "GET")
+    @describe(**DOCS["message"])
     def message(self, message_id, **_params):
         return self._get_message(message_id)
 

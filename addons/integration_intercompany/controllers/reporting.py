@@ -14,8 +14,12 @@ from odoo.http import request
 
 from odoo.addons.integration_core.controllers.common import API, ApiError, api_route
 from odoo.addons.integration_core.engine import text
+from odoo.addons.integration_core.engine.openapi import describe, query, response
 from odoo.addons.integration_mapping.controllers.reporting import (
+    AMOUNT,
+    DATE,
     FORMATS,
+    REPORT_FORMAT,
     IntegrationReportingApi,
     _csv_response,
     _forbidden,
@@ -51,6 +55,137 @@ def _format(params, errors):
     return output
 
 
+# The routes' OpenAPI descriptions (engine.openapi).
+INTERCOMPANY_DOC = {
+    "get": {
+        "summary": "Intercompany balances at a date, per ordered pair of entities, in group currency",
+        "description": "Needs the reporting permission. unexplained = difference - the sum of explained.",
+        "parameters": [
+            query("date", "The cut-off date.", DATE, required=True),
+            query("entity", "Only the pairs of these entities (codes, comma-separated).", {"type": "string"}),
+            REPORT_FORMAT,
+        ],
+        "responses": {
+            200: response(
+                "The pairs; as CSV with format=csv.",
+                {
+                    "application/json": {
+                        "type": "object",
+                        "required": ["date", "group_currency", "pairs"],
+                        "properties": {
+                            "date": {"type": "string"},
+                            "group_currency": {"type": "string"},
+                            "pairs": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": [
+                                        "entity",
+                                        "counterparty",
+                                        "receivable",
+                                        "payable_of_counterparty",
+                                        "difference",
+                                        "explained",
+                                        "unexplained",
+                                    ],
+                                    "properties": {
+                                        "entity": {"type": "string"},
+                                        "counterparty": {"type": "string"},
+                                        "receivable": AMOUNT,
+                                        "payable_of_counterparty": AMOUNT,
+                                        "difference": AMOUNT,
+                                        "unexplained": AMOUNT,
+                                        "explained": {
+                                            "type": "array",
+                                            "items": {
+                                                "type": "object",
+                                                "required": ["kind", "amount"],
+                                                "properties": {
+                                                    "kind": {"enum": ["one_sided", "amount", "fx", "timing"]},
+                                                    "amount": AMOUNT,
+                                                },
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                        },
+                    },
+                    "text/csv": {"type": "string"},
+                },
+            )
+        },
+        "errors": (403, 422),
+    }
+}
+CONSOLIDATED_DOC = {
+    "get": {
+        "summary": "Consolidated trial balance of the whole group, per group account",
+        "description": "Needs the reporting permission and every entity of the group. Each entity's "
+        "translated balance, the eliminations and the consolidated total; code CTA carries the "
+        "translation difference.",
+        "parameters": [
+            query("date_from", "First day of the period.", DATE, required=True),
+            query("date_to", "Last day of the period.", DATE, required=True),
+            REPORT_FORMAT,
+        ],
+        "responses": {
+            200: response(
+                "The consolidated trial balance; as CSV with format=csv.",
+                {
+                    "application/json": {
+                        "type": "object",
+                        "required": [
+                            "date_from",
+                            "date_to",
+                            "group_currency",
+                            "entities",
+                            "accounts",
+                            "totals",
+                        ],
+                        "properties": {
+                            "date_from": {"type": "string"},
+                            "date_to": {"type": "string"},
+                            "group_currency": {"type": "string"},
+                            "entities": {"type": "array", "items": {"type": "object"}},
+                            "accounts": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": [
+                                        "code",
+                                        "name",
+                                        "entities",
+                                        "eliminations",
+                                        "total",
+                                        "debit",
+                                        "credit",
+                                    ],
+                                    "properties": {
+                                        "code": {"type": "string"},
+                                        "eliminations": AMOUNT,
+                                        "total": AMOUNT,
+                                        "debit": AMOUNT,
+                                        "credit": AMOUNT,
+                                    },
+                                },
+                            },
+                            "totals": {
+                                "type": "object",
+                                "required": ["debit", "credit"],
+                                "properties": {"debit": AMOUNT, "credit": AMOUNT},
+                            },
+                        },
+                    },
+                    "text/csv": {"type": "string"},
+                },
+            )
+        },
+        "errors": (403, 422),
+    }
+}
+
+
 class IntegrationGroupReportingApi(IntegrationReportingApi):
     def _reporting_entities(self):
         """``(endpoint, {entity code: company})`` of a key allowed to read reports."""
@@ -67,6 +202,7 @@ class IntegrationGroupReportingApi(IntegrationReportingApi):
         return endpoint, allowed
 
     @api_route(f"{API}/reporting/intercompany", "GET")
+    @describe(**INTERCOMPANY_DOC)
     def intercompany(self, **params):
         _endpoint, allowed = self._reporting_entities()
         dates, errors = _dates(params, ("date",))
@@ -90,6 +226,7 @@ class IntegrationGroupReportingApi(IntegrationReportingApi):
         return self._respond(200, body)
 
     @api_route(f"{API}/reporting/consolidated-trial-balance", "GET")
+    @describe(**CONSOLIDATED_DOC)
     def consolidated_trial_balance(self, **params):
         _endpoint, allowed = self._reporting_entities()
         dates, errors = _dates(params, ("date_from", "date_to"))

@@ -17,6 +17,7 @@ from odoo.http import content_disposition, request
 from odoo.addons.integration_core.controllers.api import IntegrationApi
 from odoo.addons.integration_core.controllers.common import API, ApiError, api_route
 from odoo.addons.integration_core.engine import text
+from odoo.addons.integration_core.engine.openapi import describe, query, response
 
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 FORMATS = ("json", "csv")
@@ -48,8 +49,82 @@ def _csv_response(body, filename):
     )
 
 
+# The route's OpenAPI description (engine.openapi): its parameters and the documents it answers.
+AMOUNT = {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "A decimal string."}
+AMOUNTS = dict.fromkeys(("opening", "debit", "credit", "closing"), AMOUNT)
+DATE = {"type": "string", "format": "date", "description": "YYYY-MM-DD"}
+REPORT_FORMAT = query(
+    "format", "json (the default) or csv: the same rows as text/csv.", {"enum": list(FORMATS)}
+)
+TRIAL_BALANCE_ROW = {
+    "type": "object",
+    "required": ["entity", "code", "name", "rate_type", *AMOUNTS],
+    "properties": {
+        "entity": {"type": "string"},
+        "code": {"type": "string"},
+        "rate_type": {"type": "string"},
+        **AMOUNTS,
+    },
+}
+TRIAL_BALANCE_DOC = {
+    "get": {
+        "summary": "Trial balance of an entity, or of every entity the key may read (group=1)",
+        "description": "Needs the reporting permission and the entity. opening is the balance before "
+        "date_from, closing = opening + debit - credit; group amounts are in the group currency "
+        "(balance sheet at the closing rate of date_to, income and expense at the period's average).",
+        "parameters": [
+            query("entity", "The entity code (or group=1 instead).", {"type": "string", "maxLength": 64}),
+            query(
+                "group",
+                "1: every entity the key may read, in one document.",
+                {"enum": ["1", "true", "0", "false"]},
+            ),
+            query("date_from", "First day of the period.", DATE, required=True),
+            query("date_to", "Last day of the period.", DATE, required=True),
+            REPORT_FORMAT,
+        ],
+        "responses": {
+            200: response(
+                "The trial balance; as CSV with format=csv.",
+                {
+                    "application/json": {
+                        "type": "object",
+                        "required": [
+                            "date_from",
+                            "date_to",
+                            "group_currency",
+                            "accounts",
+                            "group_accounts",
+                            "totals",
+                        ],
+                        "properties": {
+                            "entity": {"type": "string"},
+                            "group": {"const": True},
+                            "date_from": {"type": "string"},
+                            "date_to": {"type": "string"},
+                            "group_currency": {"type": "string"},
+                            "accounts": {"type": "array", "items": TRIAL_BALANCE_ROW},
+                            "group_accounts": {"type": "array", "items": TRIAL_BALANCE_ROW},
+                            "unmapped_accounts": {"type": "array"},
+                            "totals": {
+                                "type": "object",
+                                "required": ["debit", "credit"],
+                                "properties": {"debit": AMOUNT, "credit": AMOUNT},
+                            },
+                        },
+                    },
+                    "text/csv": {"type": "string"},
+                },
+            )
+        },
+        "errors": (403, 422),
+    }
+}
+
+
 class IntegrationReportingApi(IntegrationApi):
     @api_route(f"{API}/reporting/trial-balance", "GET")
+    @describe(**TRIAL_BALANCE_DOC)
     def trial_balance(self, **params):
         return self._trial_balance(params)
 
