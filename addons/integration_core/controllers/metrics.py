@@ -9,6 +9,7 @@ Prometheus text, which is what a scraper reads.
 from odoo.http import request
 
 from ..engine import metrics
+from ..engine.openapi import describe, response
 from .common import API, ApiController, ApiError, api_route
 
 
@@ -16,8 +17,22 @@ def _forbidden(detail):
     return ApiError(403, {"error": "forbidden", "detail": detail})
 
 
+# The route's OpenAPI description (engine.openapi).
+METRICS_DOC = {
+    "get": {
+        "summary": "Monitoring figures of the key's entities, as Prometheus text",
+        "description": "Needs the monitoring permission; format 0.0.4, one pass over the messages.",
+        "responses": {
+            200: response("Prometheus text exposition format.", {"text/plain": {"type": "string"}})
+        },
+        "errors": (403,),
+    }
+}
+
+
 class IntegrationMetricsApi(ApiController):
     @api_route(f"{API}/metrics", "GET")
+    @describe(**METRICS_DOC)
     def metrics(self, **_params):
         endpoint = self._authenticate()
         if not endpoint.monitoring:
