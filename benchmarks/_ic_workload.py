@@ -157,6 +157,53 @@ def orm_bills(env, rule, run, count, batch_size):
     return time.perf_counter() - start
 
 
+def orm_invoices(env, rule, run, count, batch_size, post=True):
+    """Odoo's ORM: the IC invoices the ``invoice`` messages make in the issuing entity (same lines), created
+    in batches and posted or left in draft, committing each batch: {"seconds", "ids"}."""
+    from odoo import Command
+
+    source = rule.company_id
+    income = income_account(env, source)
+    journal = env["account.journal"].search([("company_id", "=", source.id), ("type", "=", "sale")], limit=1)
+    Move = env["account.move"].with_context(allowed_company_ids=[source.id], **QUIET)
+    ids = []
+    start = time.perf_counter()
+    for first in range(0, count, batch_size):
+        moves = Move.create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "company_id": source.id,
+                    "journal_id": journal.id,
+                    "partner_id": rule.partner_id.id,
+                    "currency_id": env.ref("base.EUR").id,
+                    "invoice_date": DATE,
+                    "invoice_payment_term_id": False,
+                    "invoice_date_due": "2026-12-16",
+                    "ref": f"ORMI-{run}-{index}",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": label,
+                                "quantity": float(qty),
+                                "price_unit": float(price),
+                                "account_id": income.id,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                        for label, qty, price in invoice_lines(index)
+                    ],
+                }
+                for index in range(first, min(first + batch_size, count))
+            ]
+        )
+        if post:
+            moves._post(soft=False)
+        ids += moves.ids
+        env.cr.commit()
+    return {"seconds": time.perf_counter() - start, "ids": ids}
+
+
 def kind_of(index):
     """Most documents agree on both sides; a few differ the ways the reconciliation explains."""
     return {7: "one_sided", 19: "timing", 31: "amount"}.get(index % 50, "match")
