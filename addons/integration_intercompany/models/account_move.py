@@ -19,6 +19,8 @@ POSTING_RIGHT = "account.group_account_invoice"
 # Only the mirroring and the counterparty's decision set these: a form or an RPC call cannot
 # approve a mirror by writing its state, nor relink a mirror to another source.
 IC_FIELDS = frozenset({"ic_mirror_move_id", "ic_source_move_id", "ic_rule_id", "ic_state", "ic_revision"})
+# What the mirroring writes on a document besides its accounting: links, the pair's state, the trace.
+LINK_FIELDS = IC_FIELDS | {"ic_rejection_reason", "integration_correlation_id"}
 
 
 class AccountMove(models.Model):
@@ -97,6 +99,20 @@ class AccountMove(models.Model):
         ):
             self._ic_refuse_write()
         return super().write(vals)
+
+    def _ic_write_links(self, vals):
+        """Write the mirroring's own fields (``LINK_FIELDS``) as the product.
+
+        No line, total, tax or number depends on them, so the ORM's plain
+        write is enough: Odoo's account.move write would re-synchronise the
+        dynamic lines, check the balance and flag the document as manually
+        modified (which steers Odoo's bill auto-posting) on every link, the
+        largest share of the mirroring's own cost when done per document.
+        """
+        unexpected = set(vals) - LINK_FIELDS
+        if unexpected:
+            raise ValueError(f"not a link field: {sorted(unexpected)}")
+        return models.Model.write(self.sudo(), vals)
 
     def _ic_changes(self, fname, value):
         """Whether writing ``value`` would change ``fname`` on any of these moves."""

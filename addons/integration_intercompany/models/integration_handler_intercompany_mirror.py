@@ -6,6 +6,8 @@ from odoo import Command, api, fields, models
 
 from odoo.addons.integration_core.exceptions import BusinessError
 
+from .integration_intercompany_mirror_lookups import BatchLookups
+
 MIRROR_TYPES = {"out_invoice": "in_invoice", "out_refund": "in_refund"}
 APPROVAL_ACTIVITY = "integration_mapping.mail_activity_type_posting_approval"
 
@@ -33,14 +35,19 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
     def _process_batch(self, messages):
         """New mirrors of the batch are made in one create and posted in one call, at Odoo's own batch
         rate; anything else (replays, updates, cancellations, rejections) message by message, each in
-        its savepoint, so that a refusal leaves nothing half done."""
+        its savepoint, so that a refusal leaves nothing half done. What every message asks of the
+        database (its source, a mirror made before, the rule, journal, currency, lock dates and maps)
+        is read once per batch."""
         results, fresh = {}, []
+        lookups = BatchLookups(self, messages)
         for message in messages:
             try:
-                payload, source = self._load(message)
-                if payload["action"] == "post" and self._makes_new_mirror(message, payload, source):
-                    rule = self._rule_of(payload, source)
-                    vals = self._prepare_mirror_vals(message, payload, rule, source)  # reads only
+                payload, source = self._load(message, lookups.sources)
+                if payload["action"] == "post" and lookups.makes_new_mirror(message, payload, source):
+                    rule = lookups.rule(payload, source)
+                    vals = self._prepare_mirror_vals(
+                        message, payload, rule, source, lookups=lookups
+                    )  # reads only
                     fresh.append((message, payload, source, rule, vals))
                     continue
                 with self.env.cr.savepoint():
@@ -49,9 +56,14 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
                 results[message.id] = error
         if fresh:
             mirrors = self.env["account.move"].create([vals for *_rest, vals in fresh])
+            by_rule = {}
+            for (*_head, rule, _vals), mirror in zip(fresh, mirrors, strict=True):
+                by_rule[rule] = by_rule.get(rule, mirror.browse()) | mirror
+            for rule, its_mirrors in by_rule.items():  # one write of the batch's payment lines per rule
+                self._set_payable_account(its_mirrors, rule)
             to_post = mirrors.browse()
             for (message, payload, source, rule, _vals), mirror in zip(fresh, mirrors, strict=True):
-                if self._finish_mirror(mirror, payload, source, rule):
+                if self._finish_mirror(mirror, payload, source, rule, payable=False):
                     to_post |= mirror
                 results[message.id] = mirror
             to_post._post(soft=False)
@@ -63,10 +75,12 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
         return getattr(self, f"_process_{payload['action']}")(message, payload, source)
 
     @api.model
-    def _load(self, message):
-        """The payload and the source it speaks of (read as the product: it is the other entity's)."""
+    def _load(self, message, existing=None):
+        """The payload and the source it speaks of (read as the product: it is the other entity's).
+        ``existing``: the moves of the batch known to exist (one query for the batch)."""
         payload = message._payload_dict()
-        source = self.env["account.move"].sudo().browse(payload["source"]["move_id"]).exists()
+        source = self.env["account.move"].sudo().browse(payload["source"]["move_id"])
+        source = source & existing if existing is not None else source.exists()
         if not source or source.company_id.entity_code != payload["source"]["entity"]:
             raise BusinessError(
                 "unknown_reference",
@@ -164,31 +178,43 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
         return mirror
 
     @api.model
-    def _finish_mirror(self, mirror, payload, source, rule):
-        """Link the mirror both ways and decide its fate; True when it is to be posted now."""
-        mirror.sudo().write(
-            {"ic_source_move_id": source.id, "ic_rule_id": rule.id, "ic_revision": source.ic_revision}
-        )
-        self._set_payable_account(mirror, rule)
+    def _finish_mirror(self, mirror, payload, source, rule, payable=True):
+        """Link the mirror both ways and decide its fate; True when it is to be posted now.
+        ``payable=False``: the caller set the payable account already (for a whole batch)."""
+        if payable:
+            self._set_payable_account(mirror, rule)
         self._note_total_difference(mirror, payload)
-        post = self._hold_or_release(mirror, rule)
-        source.write({"ic_mirror_move_id": mirror.id, "ic_state": mirror.ic_state})
-        return post
+        held = self._above_threshold(mirror, rule)
+        # One write of the links and the state per document, not one per field group: see _ic_write_links.
+        mirror._ic_write_links(
+            {
+                "ic_source_move_id": source.id,
+                "ic_rule_id": rule.id,
+                "ic_revision": source.ic_revision,
+                "ic_state": "waiting_approval" if held else "mirrored",
+            }
+        )
+        if held:
+            self._hold(mirror, rule)
+        source._ic_write_links({"ic_mirror_move_id": mirror.id, "ic_state": mirror.ic_state})
+        return not held and rule.mirror_state == "posted"
 
     @api.model
-    def _prepare_mirror_vals(self, message, payload, rule, source):
-        """The counterparty's bill or refund for the source as sent (override to add fields)."""
+    def _prepare_mirror_vals(self, message, payload, rule, source, lookups=None):
+        """The counterparty's bill or refund for the source as sent (override to add fields).
+        ``lookups``: the batch's cache of journals, currencies, lock checks and maps."""
+        lookups = lookups or BatchLookups(self)
         document = payload["document"]
         company = rule.target_company_id
         date = fields.Date.to_date(document["invoice_date"])
-        journal = rule.target_journal_id or self._purchase_journal(company)
-        self._check_lock_dates(company, date, journal)
-        currency = (
-            self.env["res.currency"]
-            .with_context(active_test=False)
-            .search([("name", "=", document["currency"])], limit=1)
+        journal = rule.target_journal_id or lookups.once(
+            ("journal", company), self._purchase_journal, company
         )
-        mapping = self.env["integration.intercompany.mirror.mapping"]._for(rule, date)
+        lookups.once(("lock", company, date, journal), self._check_lock_dates, company, date, journal)
+        currency = lookups.once(("currency", document["currency"]), self._currency, document["currency"])
+        mapping = lookups.once(
+            ("mapping", rule, date), self.env["integration.intercompany.mirror.mapping"]._for, rule, date
+        )
         lines = [
             Command.create(
                 {
@@ -217,6 +243,10 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
             "invoice_line_ids": lines,
             **self.env["account.move"]._integration_trace_vals(message),
         }
+
+    @api.model
+    def _currency(self, name):
+        return self.env["res.currency"].with_context(active_test=False).search([("name", "=", name)], limit=1)
 
     @api.model
     def _purchase_journal(self, company):
@@ -252,7 +282,7 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
     @api.model
     def _set_payable_account(self, mirror, rule):
         """What the counterparty owes the issuer goes to its IC payable for the issuer, when its own rule
-        (the pair the other way round) names one."""
+        (the pair the other way round) names one. ``mirror``: one or more mirrors of ``rule``."""
         reverse = rule._for_pair(rule.target_company_id, rule.company_id)
         if reverse.payable_account_id:
             terms = mirror.line_ids.filtered(lambda line: line.display_type == "payment_term")
@@ -274,29 +304,31 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
             )
 
     @api.model
-    def _hold_or_release(self, mirror, rule):
-        """Above the rule's threshold the mirror waits in draft for the counterparty's approver;
-        else it is to be posted (True), or left in draft, as the rule says."""
+    def _above_threshold(self, mirror, rule):
+        """Above the rule's threshold the mirror waits in draft for the counterparty's approver; else it
+        is posted, or left in draft, as the rule says."""
         amount = abs(mirror.amount_total_signed)
         currency = rule.target_company_id.currency_id
-        if rule.approval_threshold and currency.compare_amounts(amount, rule.approval_threshold) > 0:
-            mirror.sudo().write({"ic_state": "waiting_approval"})
-            mirror._ic_ask_approvers()
-            self.env["integration.audit.log"]._log(
-                "posting_held",
-                mirror,
-                message_id=mirror.integration_message_id.id,
-                correlation_id=mirror.integration_correlation_id,
-                description=self.env._(
-                    "Held in draft by %(rule)s: total %(amount)s above %(threshold)s.",
-                    rule=rule.name,
-                    amount=currency.format(amount),
-                    threshold=currency.format(rule.approval_threshold),
-                ),
-            )
-            return False
-        mirror.sudo().write({"ic_state": "mirrored"})
-        return rule.mirror_state == "posted"
+        return bool(rule.approval_threshold) and currency.compare_amounts(amount, rule.approval_threshold) > 0
+
+    @api.model
+    def _hold(self, mirror, rule):
+        """The approvers asked (an activity each) and the hold audited; the mirror is linked already."""
+        amount = abs(mirror.amount_total_signed)
+        currency = rule.target_company_id.currency_id
+        mirror._ic_ask_approvers()
+        self.env["integration.audit.log"]._log(
+            "posting_held",
+            mirror,
+            message_id=mirror.integration_message_id.id,
+            correlation_id=mirror.integration_correlation_id,
+            description=self.env._(
+                "Held in draft by %(rule)s: total %(amount)s above %(threshold)s.",
+                rule=rule.name,
+                amount=currency.format(amount),
+                threshold=currency.format(rule.approval_threshold),
+            ),
+        )
 
     # --------------------------------------------------------------- cancel
     @api.model

@@ -1,5 +1,6 @@
 import logging
 import uuid
+from collections import defaultdict
 from decimal import Decimal
 
 from odoo import api, models
@@ -46,26 +47,35 @@ class IntegrationIntercompanyMirrorSender(models.AbstractModel):
         if not sources:
             return
         Rule = self.env["integration.intercompany.rule"].sudo()
-        envelopes = []
         rules = {}  # a batch of the invoice flow posts many documents to few counterparties
+        chosen = []
         for source in sources.sudo():
             key = (source.company_id, source.commercial_partner_id)
             if key not in rules:
                 rules[key] = Rule._for_partner(*key)
             rule = rules[key]
-            if not rule or not rule.target_company_id.entity_code:
-                continue
-            self._settle_rejections(source)
+            if rule and rule.target_company_id.entity_code:
+                chosen.append((source, rule))
+        if not chosen:
+            return
+        self._settle_rejections(sources.browse([source.id for source, _rule in chosen]).sudo())
+        # Documents that take the same values are written together (one write, not one per document).
+        groups = defaultdict(list)
+        for source, rule in chosen:
             vals = {"ic_rule_id": rule.id, "ic_state": "queued", "ic_rejection_reason": False}
             if not again:
                 vals["ic_revision"] = source.ic_revision + 1
             if not source.integration_correlation_id:
                 vals["integration_correlation_id"] = str(uuid.uuid4())
-            source.write(vals)
-            envelopes.append(
+            groups[tuple(sorted(vals.items()))].append(source.id)
+        for vals, ids in groups.items():
+            sources.browse(ids)._ic_write_links(dict(vals))
+        self._enqueue(
+            [
                 (source, self._envelope(source, rule.target_company_id, "post", self._document(source)))
-            )
-        self._enqueue(envelopes)
+                for source, rule in chosen
+            ]
+        )
 
     @api.model
     def _settle_rejections(self, sources):
