@@ -120,7 +120,8 @@ def test_database_connections_lost_mid_batch_lose_and_double_nothing(fault_site)
         # Any new message wakes the crons; their next run recovers the claims first.
         ping, _senders = send_through(fault_site, envelopes_for(fault_site, f"pg-ping-{run}", 1))
         queue.ids += ping
-        queue.wait(lambda: _final(queue), 120, "every message processed")
+        # Recovered messages run one per claim (they may be what stopped a worker): slower.
+        queue.wait(lambda: _final(queue), 180, "every message processed")
         by_server = queue.check_posted_once()
         attempts = dict(
             queue.fetch("SELECT id, attempts FROM integration_message WHERE id = ANY(%s)", (stuck,))
