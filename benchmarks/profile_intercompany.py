@@ -68,7 +68,9 @@ def main():
     print(f"SQL statements: {executes / args.invoices:.1f} per invoice")
     stats.sort_stats("cumulative").print_stats(args.top)
     stats.sort_stats("tottime").print_stats(args.top)
-    stats.print_callers(r"account_move_line.py:\d+\(write\)|account_move.py:3858\(write\)|_sync_dynamic_lines")
+    stats.print_callers(
+        r"account_move_line.py:\d+\(write\)|account_move.py:3858\(write\)|_sync_dynamic_lines"
+    )
     profile.dump_stats("/tmp/profile_intercompany.prof")
     print(out.getvalue())
 
