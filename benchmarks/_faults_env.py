@@ -59,7 +59,13 @@ def servers(names, cron_threads=1, workers=2, db=None):
             # its own long-polling port too: two servers on Odoo's default 8072 would clash
             app = [f"--db_app_name=odoo-{name}-{{pid}}", f"--gevent-port={free_port()}"]
             started[name] = stack.enter_context(
-                odoo_server(workers=workers, cron_threads=cron_threads, log_level=None, extra=extra + app)
+                odoo_server(
+                    workers=workers,
+                    cron_threads=cron_threads,
+                    log_level=None,
+                    extra=extra + app,
+                    settle=not db,
+                )
             )
         yield started
 

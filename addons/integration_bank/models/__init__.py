@@ -1,5 +1,6 @@
 # Bank statement flow (statements, lines, their identity and continuity)
 from . import account_journal
+from . import account_move
 from . import account_bank_statement
 from . import account_bank_statement_line
 from . import integration_handler_bank_statement

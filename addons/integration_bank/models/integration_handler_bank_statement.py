@@ -160,24 +160,26 @@ class IntegrationHandlerBankStatement(models.AbstractModel):
         # its receivable rather than on suspense and rewritten.
         Reconciler = self.env["integration.bank.reconciler"]
         plan = Reconciler._plan_new_lines(journal, line_vals)
-        statement = Statement.with_context(skip_retrieve_partner=True, integration_bank_import=True).create(
-            {
-                "name": payload["statement_id"],
-                "reference": payload["statement_id"],
-                "journal_id": journal.id,
-                "balance_start": float(opening),
-                "balance_end_real": float(amounts["closing"]),
-                "integration_statement_ref": payload["statement_id"],
-                "integration_bank_account": payload["account"],
-                "integration_opening_sent": float(amounts["opening"])
-                if amounts["opening"] is not None
-                else False,
-                "integration_skipped_count": len(identities) - len(new),
-                "integration_acceptance_id": acceptance.id if acceptance else False,
-                "line_ids": [Command.create(vals) for vals in line_vals],
-                **Statement._integration_trace_vals(message),
-            }
-        )
+        Statement = Statement.with_context(skip_retrieve_partner=True, integration_bank_import=True)
+        with self.env["account.move"]._integration_statement_numbering():
+            statement = Statement.create(
+                {
+                    "name": payload["statement_id"],
+                    "reference": payload["statement_id"],
+                    "journal_id": journal.id,
+                    "balance_start": float(opening),
+                    "balance_end_real": float(amounts["closing"]),
+                    "integration_statement_ref": payload["statement_id"],
+                    "integration_bank_account": payload["account"],
+                    "integration_opening_sent": float(amounts["opening"])
+                    if amounts["opening"] is not None
+                    else False,
+                    "integration_skipped_count": len(identities) - len(new),
+                    "integration_acceptance_id": acceptance.id if acceptance else False,
+                    "line_ids": [Command.create(vals) for vals in line_vals],
+                    **Statement._integration_trace_vals(message),
+                }
+            )
         Reconciler._reconcile_planned(statement.line_ids, plan)
         return statement
 
