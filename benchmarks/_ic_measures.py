@@ -123,6 +123,75 @@ def mirrored_from_posting(server, db, ctx, draft_ids, post_batch, timeout):
     }
 
 
+MIRROR_FLOW = "integration_intercompany.flow_intercompany_mirror"
+
+
+def _closed_window():
+    """A batch window that is not open now (UTC): an hour twelve hours away."""
+    hour = time.gmtime().tm_hour
+    return {
+        "mode": "batch",
+        "window_tz": "UTC",
+        "window_start": (hour + 12) % 24,
+        "window_end": (hour + 13) % 24,
+    }
+
+
+def mirrored_in_a_batch_cycle(server, db, draft_ids, post_batch, timeout):
+    """(c) The mirroring alone, as a group running it in batch cycles has it: the mirror flow in a batch
+    window, the day's IC invoices posted (ORM, untimed: their mirror messages wait in the queue), then
+    the window opened by a JSON-RPC write on the flow. First call to last mirror posted: the queue,
+    the mapping and the bills, the work the issue compares with the ORM making the bills."""
+    with orm_env() as env:
+        flow = env.ref(MIRROR_FLOW)
+        before = flow.read(["mode", "window_tz", "window_start", "window_end"])[0]
+        before.pop("id")
+        flow.write(_closed_window())
+        env.cr.commit()
+        flow_id = flow.id
+        try:
+            moves = env["account.move"].browse(draft_ids)
+            for first in range(0, len(draft_ids), post_batch):
+                moves[first : first + post_batch]._post(soft=False)
+                env.cr.commit()
+            env.cr.execute(
+                "SELECT count(*) FROM integration_message WHERE idempotency_key LIKE ANY(%s) AND state = 'received'",
+                [[f"ic-{move_id}-r%-post" for move_id in draft_ids]],
+            )
+            waiting = env.cr.fetchone()[0]
+        except Exception:
+            env.cr.rollback()
+            flow.write(before)
+            env.cr.commit()
+            raise
+    conn = pg_connect()
+    rpc = JsonRpc(server.url, db)
+    watch = MirrorWatch(
+        conn, "s.id = ANY(%s)", [list(draft_ids)], [f"ic-{move_id}-r%-post" for move_id in draft_ids]
+    )
+    cpu = CpuMeter(server, conn)
+    load_before = load()
+    cpu.start()
+    start = time.perf_counter()
+    try:
+        rpc.call("integration.flow", "write", [flow_id], before)
+        call_seconds = time.perf_counter() - start
+        seconds, posted, failed = watch.wait(len(draft_ids), start, timeout)
+    finally:
+        used = cpu.stop()
+        rpc.call("integration.flow", "write", [flow_id], before)
+        conn.close()
+    return {
+        "seconds": seconds,
+        "post_seconds": call_seconds,
+        "waiting": waiting,
+        "posted": posted,
+        "failed": failed,
+        "cpu": used,
+        "load": f"{load_before} / {load()}",
+    }
+
+
 def orm_baselines(rule_id, run, count, batch):
     """Odoo's ORM, in-process, on what each end-to-end side makes: the bills alone; the invoices created
     and posted; drafts posted (drafts made first, untimed). The rule is paused meanwhile, so that the

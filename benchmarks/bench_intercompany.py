@@ -10,6 +10,12 @@ the last mirror bill is posted in US01; two starting points:
 (b) N draft IC invoices made beforehand (ORM, untimed) are posted through
     Odoo's JSON-RPC (``action_post``, batches of --post-batch): the posting is
     the trigger of mirroring. First call to last mirror posted.
+(c) the mirroring alone, in a batch cycle: the mirror flow set to a batch
+    window that is closed, N IC invoices posted (ORM, untimed: their mirror
+    messages wait in the queue), then the window opened by a JSON-RPC write
+    on the flow, as an administrator (or the window's hour) does. First call
+    to last mirror posted: the queue, the mapping and the bills, which is
+    what the issue compares with the ORM making the same bills.
 
 Beside them, in the same run, in-process: Odoo's ORM making what each side
 makes (the bills alone; the invoices created and posted; drafts posted), so
@@ -36,6 +42,7 @@ from _ic_measures import (
     load,
     mirrored_from_messages,
     mirrored_from_posting,
+    mirrored_in_a_batch_cycle,
     orm_baselines,
     reconciliation_sizes,
 )
@@ -126,11 +133,14 @@ def main():
         ctx = setup(env, run)
         ids = {"rules": ctx["rules"].ids, "companies": [c.id for c in ctx["companies"].values()]}
         rule_id = ctx["rule"].id
-        drafts = []
-        if args.only != "recon":  # (b)'s invoices, made as drafts before any clock
+        drafts = cycle_drafts = []
+        if args.only != "recon":  # (b)'s and (c)'s invoices, made as drafts before any clock
             drafts = orm_invoices(env, ctx["rule"], f"{run}B", args.invoices, args.orm_batch, post=False)[
                 "ids"
             ]
+            cycle_drafts = orm_invoices(
+                env, ctx["rule"], f"{run}Q", args.invoices, args.orm_batch, post=False
+            )["ids"]
     print(f"database {DB}, run {run}, {load()}", flush=True)
     results = {"args": args}
     if args.only != "mirror":
@@ -157,7 +167,9 @@ def main():
             print(f"  (a) from invoice messages: {e2e}", flush=True)
             posting = mirrored_from_posting(server, DB, ctx, drafts, args.post_batch, args.timeout)
             print(f"  (b) from posting drafts: {posting}", flush=True)
-            results.update(e2e=e2e, posting=posting)
+            cycle = mirrored_in_a_batch_cycle(server, DB, cycle_drafts, args.post_batch, args.timeout)
+            print(f"  (c) a batch cycle of queued mirrors: {cycle}", flush=True)
+            results.update(e2e=e2e, posting=posting, cycle=cycle)
     if args.only != "recon":
         results["orm"] = orm_baselines(rule_id, run, args.invoices, args.orm_batch)
         print(f"  ORM: {results['orm']}", flush=True)
