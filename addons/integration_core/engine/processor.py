@@ -141,6 +141,8 @@ def _handler(env, endpoint, company, flow):
             allowed_company_ids=[company.id],
             mail_create_nolog=True,
             mail_notrack=True,
+            # A service user following every document it makes would be told of each one's chatter.
+            mail_create_nosubscribe=True,
         ),
     )
     return henv[flow.handler_model]
