@@ -151,9 +151,11 @@ def mirrored_in_a_batch_cycle(server, db, draft_ids, post_batch, timeout):
         flow_id = flow.id
         try:
             moves = env["account.move"].browse(draft_ids)
+            posting_start = time.perf_counter()
             for first in range(0, len(draft_ids), post_batch):
                 moves[first : first + post_batch]._post(soft=False)
                 env.cr.commit()
+            posting_seconds = time.perf_counter() - posting_start
             env.cr.execute(
                 "SELECT count(*) FROM integration_message WHERE idempotency_key LIKE ANY(%s) AND state = 'received'",
                 [[f"ic-{move_id}-r%-post" for move_id in draft_ids]],
@@ -185,6 +187,7 @@ def mirrored_in_a_batch_cycle(server, db, draft_ids, post_batch, timeout):
         "seconds": seconds,
         "post_seconds": call_seconds,
         "waiting": waiting,
+        "posting_seconds": posting_seconds,
         "posted": posted,
         "failed": failed,
         "cpu": used,

@@ -167,7 +167,7 @@ def main():
             print(f"  (a) from invoice messages: {e2e}", flush=True)
             posting = mirrored_from_posting(server, DB, ctx, drafts, args.post_batch, args.timeout)
             print(f"  (b) from posting drafts: {posting}", flush=True)
-            cycle = mirrored_in_a_batch_cycle(server, DB, cycle_drafts, args.post_batch, args.timeout)
+            cycle = mirrored_in_a_batch_cycle(server, DB, cycle_drafts, args.orm_batch, args.timeout)
             print(f"  (c) a batch cycle of queued mirrors: {cycle}", flush=True)
             results.update(e2e=e2e, posting=posting, cycle=cycle)
     if args.only != "recon":
