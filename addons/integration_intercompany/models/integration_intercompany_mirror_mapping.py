@@ -13,6 +13,7 @@ class MirrorMapping:
         self.source_company = self.rule.company_id
         self.target_company = self.rule.target_company_id
         self._target_groups = None
+        self._accounts = {}  # {issuer's account id: counterparty's account or the refusal}
 
     # ----------------------------------------------------------- accounts
     def account(self, account_id, code):
@@ -22,7 +23,19 @@ class MirrorMapping:
         counterparty's account reporting in the same group account (or in the
         one the group account names as its mirror, "IC revenue" -> "IC
         purchases"), on the mirrored side: a revenue line becomes an expense.
+        Decided once per account for the mapping's rule and date.
         """
+        if account_id not in self._accounts:
+            try:
+                self._accounts[account_id] = self._account(account_id, code)
+            except BusinessError as error:
+                self._accounts[account_id] = error
+        found = self._accounts[account_id]
+        if isinstance(found, BusinessError):
+            raise found
+        return found
+
+    def _account(self, account_id, code):
         source = self.env["account.account"].sudo().browse(account_id).with_company(self.source_company)
         mapped = self.rule.account_map_ids.filtered(lambda line: line.source_account_id.id == account_id)
         if mapped:

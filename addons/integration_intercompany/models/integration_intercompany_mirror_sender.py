@@ -183,8 +183,8 @@ class IntegrationIntercompanyMirrorSender(models.AbstractModel):
     def _enqueue(self, envelopes):
         if not envelopes:
             return
-        Company = self.env["res.company"].sudo()
-        entities = Company.union(*(Company._find_by_entity_code(e["entity"]) for _s, e in envelopes))
+        codes = sorted({envelope["entity"] for _source, envelope in envelopes})
+        entities = self.env["res.company"].sudo().search([("entity_code", "in", codes)])
         try:
             with self.env.cr.savepoint():
                 endpoint = self._endpoint(entities)
