@@ -9,7 +9,6 @@ import uuid
 from _queue import wake_lanes
 
 from _faults_env import (
-    PrivateCluster,
     Supervisor,
     Timeline,
     all_ids,
@@ -17,8 +16,8 @@ from _faults_env import (
     kill_cron_worker_mid_batch,
     send_all,
     servers,
-    shared_cluster_restart,
 )
+from _faults_pg import PrivateCluster, shared_cluster_restart
 from _harness import free_port
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

@@ -66,6 +66,36 @@ def _message_watch(conn, ctx, prefix):
     return MirrorWatch(conn, sources, [ctx["billing"], f"{prefix}%"], [f"{prefix}%"])
 
 
+def _drafts_watch(conn, draft_ids):
+    """The mirrors of draft invoices made beforehand, and their failed messages."""
+    return MirrorWatch(
+        conn, "s.id = ANY(%s)", [list(draft_ids)], [f"ic-{move_id}-r%-post" for move_id in draft_ids]
+    )
+
+
+def _clocked(server, conn, watch, count, timeout, requests):
+    """Call ``requests`` (what starts the clocked work) and wait for ``count`` mirrors posted: the
+    seconds to the last one, the requests' own seconds, CPU used meanwhile and the load."""
+    cpu = CpuMeter(server, conn)
+    before = load()
+    cpu.start()
+    start = time.perf_counter()
+    try:
+        requests()
+        request_seconds = time.perf_counter() - start
+        seconds, posted, failed = watch.wait(count, start, timeout)
+    finally:
+        used = cpu.stop()
+    return {
+        "seconds": seconds,
+        "post_seconds": request_seconds,
+        "posted": posted,
+        "failed": failed,
+        "cpu": used,
+        "load": f"{before} / {load()}",
+    }
+
+
 def mirrored_from_messages(server, ctx, run, count, post_batch, warmup, timeout):
     """(a) ``invoice`` messages POSTed; each makes and posts an invoice in BE01, whose posting queues a
     mirror message, processed into a posted bill in US01. First POST to last mirror posted."""
@@ -76,51 +106,35 @@ def mirrored_from_messages(server, ctx, run, count, post_batch, warmup, timeout)
         start, _seconds, _ids = post_bodies(server.url, ctx["billing_key"], bodies)
         _message_watch(conn, ctx, f"icb-{run}-W-").wait(warmup, start, timeout)
     bodies = encode_batches(invoice_envelopes(run, "E", count, code, "US01"), post_batch)
-    cpu = CpuMeter(server, conn)
-    before = load()
-    cpu.start()
-    start, post_seconds, _ids = post_bodies(server.url, ctx["billing_key"], bodies)
-    seconds, posted, failed = _message_watch(conn, ctx, f"icb-{run}-E-").wait(count, start, timeout)
-    used = cpu.stop()
-    conn.close()
-    return {
-        "seconds": seconds,
-        "post_seconds": post_seconds,
-        "posted": posted,
-        "failed": failed,
-        "cpu": used,
-        "load": f"{before} / {load()}",
-    }
+    try:
+        return _clocked(
+            server,
+            conn,
+            _message_watch(conn, ctx, f"icb-{run}-E-"),
+            count,
+            timeout,
+            lambda: post_bodies(server.url, ctx["billing_key"], bodies),
+        )
+    finally:
+        conn.close()
 
 
 def mirrored_from_posting(server, db, ctx, draft_ids, post_batch, timeout):
     """(b) Draft IC invoices made beforehand, posted through Odoo's JSON-RPC (``action_post``, batches of
     ``post_batch``, as a user or a script posts them): the posting queues the mirror messages, processed
     into posted bills in US01. First ``action_post`` call to last mirror posted."""
-    conn = pg_connect()
     rpc = JsonRpc(server.url, db)
     context = {"allowed_company_ids": [ctx["companies"]["BE01"].id]}
-    watch = MirrorWatch(
-        conn, "s.id = ANY(%s)", [list(draft_ids)], [f"ic-{move_id}-r%-post" for move_id in draft_ids]
-    )
-    cpu = CpuMeter(server, conn)
-    before = load()
-    cpu.start()
-    start = time.perf_counter()
-    for first in range(0, len(draft_ids), post_batch):
-        rpc.call("account.move", "action_post", draft_ids[first : first + post_batch], context=context)
-    post_seconds = time.perf_counter() - start
-    seconds, posted, failed = watch.wait(len(draft_ids), start, timeout)
-    used = cpu.stop()
-    conn.close()
-    return {
-        "seconds": seconds,
-        "post_seconds": post_seconds,
-        "posted": posted,
-        "failed": failed,
-        "cpu": used,
-        "load": f"{before} / {load()}",
-    }
+
+    def post_all():
+        for first in range(0, len(draft_ids), post_batch):
+            rpc.call("account.move", "action_post", draft_ids[first : first + post_batch], context=context)
+
+    conn = pg_connect()
+    try:
+        return _clocked(server, conn, _drafts_watch(conn, draft_ids), len(draft_ids), timeout, post_all)
+    finally:
+        conn.close()
 
 
 MIRROR_FLOW = "integration_intercompany.flow_intercompany_mirror"
@@ -137,25 +151,22 @@ def _closed_window():
     }
 
 
-def mirrored_in_a_batch_cycle(server, db, draft_ids, post_batch, timeout):
-    """(c) The mirroring alone, as a group running it in batch cycles has it: the mirror flow in a batch
-    window, the day's IC invoices posted (ORM, untimed: their mirror messages wait in the queue), then
-    the window opened by a JSON-RPC write on the flow. First call to last mirror posted: the queue,
-    the mapping and the bills, the work the issue compares with the ORM making the bills."""
+def _queue_behind_closed_window(draft_ids, post_batch):
+    """Post the drafts (ORM) with the mirror flow's window closed: their mirror messages wait. The flow's
+    id, its window as it was, the posting's seconds and how many mirror messages wait."""
     with orm_env() as env:
         flow = env.ref(MIRROR_FLOW)
-        before = flow.read(["mode", "window_tz", "window_start", "window_end"])[0]
-        before.pop("id")
+        window = flow.read(["mode", "window_tz", "window_start", "window_end"])[0]
+        window.pop("id")
         flow.write(_closed_window())
         env.cr.commit()
-        flow_id = flow.id
         try:
             moves = env["account.move"].browse(draft_ids)
-            posting_start = time.perf_counter()
+            start = time.perf_counter()
             for first in range(0, len(draft_ids), post_batch):
                 moves[first : first + post_batch]._post(soft=False)
                 env.cr.commit()
-            posting_seconds = time.perf_counter() - posting_start
+            posting_seconds = time.perf_counter() - start
             env.cr.execute(
                 "SELECT count(*) FROM integration_message WHERE idempotency_key LIKE ANY(%s) AND state = 'received'",
                 [[f"ic-{move_id}-r%-post" for move_id in draft_ids]],
@@ -163,36 +174,33 @@ def mirrored_in_a_batch_cycle(server, db, draft_ids, post_batch, timeout):
             waiting = env.cr.fetchone()[0]
         except Exception:
             env.cr.rollback()
-            flow.write(before)
+            flow.write(window)
             env.cr.commit()
             raise
-    conn = pg_connect()
+        return flow.id, window, posting_seconds, waiting
+
+
+def mirrored_in_a_batch_cycle(server, db, draft_ids, post_batch, timeout):
+    """(c) The mirroring alone, as a group running it in batch cycles has it: the mirror flow in a batch
+    window, the day's IC invoices posted (ORM, untimed: their mirror messages wait in the queue), then
+    the window opened by a JSON-RPC write on the flow. First call to last mirror posted: the queue,
+    the mapping and the bills, the work the issue compares with the ORM making the bills."""
+    flow_id, window, posting_seconds, waiting = _queue_behind_closed_window(draft_ids, post_batch)
     rpc = JsonRpc(server.url, db)
-    watch = MirrorWatch(
-        conn, "s.id = ANY(%s)", [list(draft_ids)], [f"ic-{move_id}-r%-post" for move_id in draft_ids]
-    )
-    cpu = CpuMeter(server, conn)
-    load_before = load()
-    cpu.start()
-    start = time.perf_counter()
+    conn = pg_connect()
     try:
-        rpc.call("integration.flow", "write", [flow_id], before)
-        call_seconds = time.perf_counter() - start
-        seconds, posted, failed = watch.wait(len(draft_ids), start, timeout)
+        result = _clocked(
+            server,
+            conn,
+            _drafts_watch(conn, draft_ids),
+            len(draft_ids),
+            timeout,
+            lambda: rpc.call("integration.flow", "write", [flow_id], window),
+        )
     finally:
-        used = cpu.stop()
-        rpc.call("integration.flow", "write", [flow_id], before)
+        rpc.call("integration.flow", "write", [flow_id], window)  # opened again if the measure failed
         conn.close()
-    return {
-        "seconds": seconds,
-        "post_seconds": call_seconds,
-        "waiting": waiting,
-        "posting_seconds": posting_seconds,
-        "posted": posted,
-        "failed": failed,
-        "cpu": used,
-        "load": f"{load_before} / {load()}",
-    }
+    return {**result, "waiting": waiting, "posting_seconds": posting_seconds}
 
 
 def orm_baselines(rule_id, run, count, batch):

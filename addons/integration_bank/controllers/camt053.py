@@ -16,7 +16,7 @@ from odoo.http import request
 
 from odoo.addons.integration_core.controllers.api import IntegrationApi
 from odoo.addons.integration_core.controllers.common import API, ApiError, api_route, invalid
-from odoo.addons.integration_core.engine import intake, text
+from odoo.addons.integration_core.engine import intake_audit, text
 from odoo.addons.integration_core.engine.openapi import describe, json_response, parameter, query, schema_ref
 
 from ..parsers import camt053
@@ -162,7 +162,7 @@ class IntegrationCamt053Api(IntegrationApi):
             statements = self._camt_statements(data)
         except ApiError as error:
             # The sender is known: its refused file shows among the rejected requests.
-            intake.audit_refused_request(self._env(), endpoint, error.status, error.body)
+            intake_audit.audit_refused_request(self._env(), endpoint, error.status, error.body)
             raise
         # One correlation id for the whole file: its statements are traced back to one delivery.
         correlation_id = str(uuid.uuid4())

@@ -5,12 +5,10 @@ Pure Python on purpose: the payloads then go through the same intake as a
 JSON sender's (envelope, schema, idempotency), so a camt file and a JSON
 feed of the same statement end up as the same message.
 
-Safety before meaning: a file carrying a DTD or an entity declaration is
-refused before any parse (checked in the encodings a parser would guess),
-then parsed with entities, DTDs and the network off, and checked again on
-the tree, since an encoding such as UTF-7 can hide a declaration from a
-byte search. Lenient after that: no XSD validation, elements read by local
-name within the document's namespace, whatever their order.
+Safety before meaning (``camt053_xml``): DTDs, entities and absurd nesting
+are refused before anything is read. Lenient after that: no XSD validation,
+elements read by local name within the document's namespace, whatever their
+order.
 
 Amounts stay the text the bank wrote (never a float), signed by their
 credit/debit indicator; the JSON Schema then judges them as it judges any
@@ -23,15 +21,11 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
-NAMESPACE = re.compile(r"urn:iso:std:iso:20022:tech:xsd:(camt\.[0-9]{3}\.[0-9]{3}\.[0-9]{2})")
-CAMT053 = re.compile(r"camt\.053\.001\.([0-9]{2})")
-FIRST_VERSION, LAST_VERSION = 2, 13
+from .camt053_xml import CamtError, InvalidCamt, MalformedCamt, load, namespace
+
+__all__ = ["CamtError", "InvalidCamt", "MalformedCamt", "parse"]
+
 MAX_STATEMENTS = 1000
-# A camt.053 nests about 12 levels; supplementary data may add a few.
-MAX_DEPTH = 64
-# What a parser may guess a file's encoding to be (a BOM, the first bytes, a declaration).
-SNIFFED_ENCODINGS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be", "cp037", "cp500")
-DECLARATIONS = ("<!DOCTYPE", "<!ENTITY")
 NOT_PROVIDED = "NOTPROVIDED"
 NOT_BOOKED = frozenset({"PDNG", "INFO", "FUTR"})
 OPENING_CODES = ("OPBD", "PRCD")  # in this order of preference
@@ -55,28 +49,10 @@ _CONTROL_BUT_LAYOUT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LAYOUT = re.compile(r"\s*[\t\n\r]\s*")
 
 
-class CamtError(ValueError):
-    """A file refused as a whole; ``reason`` says why in words the bank's sender understands."""
-
-    def __init__(self, reason):
-        super().__init__(reason)
-        self.reason = reason
-
-
-class MalformedCamt(CamtError):
-    """Not well-formed XML."""
-
-
-class InvalidCamt(CamtError):
-    """Well-formed, but a DTD or entity, not a camt.053 statement, or beyond the limits."""
-
-
 def parse(data):
     """The ``bank_statement`` payloads of the camt.053 file ``data`` (bytes), in file order."""
-    _refuse_declarations(data)
-    root = _parse_xml(data)
-    _check_tree(root)
-    read = _Reader(_namespace(root))
+    root = load(data)
+    read = _Reader(namespace(root))
     message = read.first(root, "BkToCstmrStmt")
     if etree.QName(root).localname != "Document" or message is None:
         raise InvalidCamt("not a camt.053 statement (the Document holds no BkToCstmrStmt)")
@@ -85,56 +61,6 @@ def parse(data):
         raise InvalidCamt(f"the file holds {len(statements)} statements; at most {MAX_STATEMENTS} are read")
     header_date = _date(read.text(message, "GrpHdr/CreDtTm"))
     return [_Statement(read, node, header_date).payload() for node in statements]
-
-
-# ------------------------------------------------------------------ safety
-def _refuse_declarations(data):
-    for declaration in DECLARATIONS:
-        if any(declaration.encode(encoding) in data for encoding in SNIFFED_ENCODINGS):
-            raise InvalidCamt(
-                f"the file carries a {declaration[2:]} declaration: DTDs and entities are refused"
-            )
-
-
-def _parse_xml(data):
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False, huge_tree=False
-    )
-    try:
-        root = etree.fromstring(data, parser)
-    except etree.XMLSyntaxError as error:
-        raise MalformedCamt(f"not well-formed XML: {error}") from error
-    docinfo = root.getroottree().docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.system_url:
-        raise InvalidCamt("the file carries a DOCTYPE declaration: DTDs and entities are refused")
-    return root
-
-
-def _check_tree(root):
-    """No entity reference left unexpanded in the tree, and no absurd nesting (both walked by libxml2:
-    a Python walk of every node costs more than the parse)."""
-    if next(root.iter(etree.Entity), None) is not None:
-        raise InvalidCamt("the file refers to an entity: DTDs and entities are refused")
-    if root.xpath("boolean(" + "/*" * (MAX_DEPTH + 1) + ")"):
-        raise InvalidCamt(f"the file is nested deeper than {MAX_DEPTH} levels")
-
-
-def _namespace(root):
-    namespace = etree.QName(root).namespace or ""
-    match = NAMESPACE.fullmatch(namespace)
-    if not match:
-        shown = repr(namespace[:80]) if namespace else "none: the document has no namespace"
-        raise InvalidCamt(f"not a camt.053 statement (version {shown})")
-    version = match.group(1)
-    number = CAMT053.fullmatch(version)
-    if not number:
-        raise InvalidCamt(f"not a camt.053 statement (version {version})")
-    if not FIRST_VERSION <= int(number.group(1)) <= LAST_VERSION:
-        raise InvalidCamt(
-            f"not a camt.053 statement (version {version}): "
-            f"versions camt.053.001.{FIRST_VERSION:02d} to camt.053.001.{LAST_VERSION:02d} are read"
-        )
-    return namespace
 
 
 # ----------------------------------------------------------------- values

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from odoo import http
 from odoo.http import request
 
-from ..engine import intake, jsondoc
+from ..engine import intake_audit, jsondoc
 from ..engine.openapi import describe
 from .common import API, ApiController, ApiError, api_route, invalid
 from .openapi import DOCS
@@ -75,7 +75,7 @@ class IntegrationApi(ApiController):
                 raise invalid("$.messages", f"a batch is a list of 1 to {MAX_BATCH} envelopes")
         except ApiError as error:
             # The sender is known: its refused request shows among the rejected requests too.
-            intake.audit_refused_request(self._env(), endpoint, error.status, error.body)
+            intake_audit.audit_refused_request(self._env(), endpoint, error.status, error.body)
             raise
         Message = self._env()["integration.message"]
         if "messages" in document:

@@ -20,7 +20,7 @@ from odoo.exceptions import ConcurrencyError
 from odoo.http import request
 from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
-from ..engine import intake, jsondoc, text
+from ..engine import intake_audit, jsondoc, text
 
 _logger = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ class ApiController(http.Controller):
             here,
         )
         error = ApiError(401, {"error": "unauthorized", "detail": detail})
-        intake.audit_refused_request(self._env(), endpoint, error.status, error.body)
+        intake_audit.audit_refused_request(self._env(), endpoint, error.status, error.body)
         return error
 
     @staticmethod

@@ -22,7 +22,7 @@ import time
 
 import pika
 
-from . import amqp, intake, jsondoc, sender, text
+from . import amqp, intake_audit, jsondoc, sender, text
 
 REQUEUED = {429, 503}
 SIGNATURE_WINDOW = 300
@@ -80,7 +80,7 @@ def _take(env, endpoint, properties, body):
     try:
         envelopes, batch = _envelopes(endpoint, properties, body)
     except Refused as refused:
-        intake.audit_refused_request(env, endpoint, refused.status, refused.body)
+        intake_audit.audit_refused_request(env, endpoint, refused.status, refused.body)
         return refused.status, refused.body, True
     outcomes = env["integration.message"]._api_receive(endpoint, envelopes)
     if not batch:

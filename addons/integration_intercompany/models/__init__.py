@@ -8,6 +8,7 @@ from . import integration_allocation_pool
 from . import integration_allocation_key
 from . import integration_allocation_key_line
 from . import integration_allocation_run
+from . import integration_allocation_run_invoicing
 from . import integration_allocation_run_line
 from . import integration_allocation_run_pool_line
 from . import integration_handler_allocation_run
