@@ -52,6 +52,11 @@ def _csv_response(body, filename):
 # The route's OpenAPI description (engine.openapi): its parameters and the documents it answers.
 AMOUNT = {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$", "description": "A decimal string."}
 AMOUNTS = dict.fromkeys(("opening", "debit", "credit", "closing"), AMOUNT)
+TOTALS = {
+    "type": "object",
+    "required": ["debit", "credit"],
+    "properties": {"debit": AMOUNT, "credit": AMOUNT},
+}
 DATE = {"type": "string", "format": "date", "description": "YYYY-MM-DD"}
 REPORT_FORMAT = query(
     "format", "json (the default) or csv: the same rows as text/csv.", {"enum": list(FORMATS)}
@@ -106,11 +111,7 @@ TRIAL_BALANCE_DOC = {
                             "accounts": {"type": "array", "items": TRIAL_BALANCE_ROW},
                             "group_accounts": {"type": "array", "items": TRIAL_BALANCE_ROW},
                             "unmapped_accounts": {"type": "array"},
-                            "totals": {
-                                "type": "object",
-                                "required": ["debit", "credit"],
-                                "properties": {"debit": AMOUNT, "credit": AMOUNT},
-                            },
+                            "totals": TOTALS,
                         },
                     },
                     "text/csv": {"type": "string"},
