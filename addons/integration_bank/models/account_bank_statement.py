@@ -4,6 +4,16 @@ from odoo import fields, models
 class AccountBankStatement(models.Model):
     _name = "account.bank.statement"
     _inherit = ["account.bank.statement", "integration.traced.mixin"]
+    # What the bank sent, and the acceptance of a difference: set by the feed only.
+    _integration_product_fields = frozenset(
+        {
+            "integration_statement_ref",
+            "integration_bank_account",
+            "integration_opening_sent",
+            "integration_skipped_count",
+            "integration_acceptance_id",
+        }
+    )
 
     integration_statement_ref = fields.Char(
         string="Bank's Statement Id",

@@ -4,6 +4,20 @@ from odoo import fields, models
 class AccountBankStatementLine(models.Model):
     _name = "account.bank.statement.line"
     _inherit = ["account.bank.statement.line", "integration.traced.mixin"]
+    # What the bank sent and how the product matched it: a forged identity would make the feed skip a
+    # real line, a forged rule mislead whoever reviews the matches.
+    _integration_product_fields = frozenset(
+        {
+            "integration_line_identity",
+            "integration_bank_line_id",
+            "integration_reference",
+            "integration_end_to_end_id",
+            "integration_value_date",
+            "integration_reversal",
+            "integration_matched_by",
+            "integration_match_note",
+        }
+    )
 
     integration_line_identity = fields.Char(
         string="Line Identity",

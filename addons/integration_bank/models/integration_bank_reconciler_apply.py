@@ -162,7 +162,8 @@ class IntegrationBankReconcilerApply(models.AbstractModel):
             vals = {"integration_matched_by": decision.rule, "integration_match_note": notes[line]}
             if line.reconcile_data:
                 vals["reconcile_data"] = False  # OCA's widget computes its proposal again
-            line.write(vals)
+            # The product's record of the match, also when a person picked it with their own rights.
+            line.sudo().write(vals)
 
     @api.model
     def _replace_suspense(self, suspense_lines, vals_list, liquidity_by_partner=None):

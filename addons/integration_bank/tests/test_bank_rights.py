@@ -6,6 +6,8 @@ from odoo.tests import tagged
 
 from .bank_common import BankCase
 
+FORGED = "changes only through the product's own actions"
+
 
 @tagged("post_install", "-at_install")
 class TestBankRights(BankCase):
@@ -82,3 +84,41 @@ class TestBankRights(BankCase):
         self.assertEqual(statement.company_id.entity_code, "UK01")
         with self.assertRaises(AccessError):
             statement.with_user(self.endpoint.user_id).read(["name"])
+
+    def test_what_the_feed_wrote_is_not_a_finance_users_to_change(self):
+        payload = self._statement("RIGHTS-1", "0.00", "12.00", [self._line("RB-1", "12.00")])
+        statement = self._statement_of(self._import("rights-1", payload))
+        line = statement.line_ids
+        accountant = self._user(
+            "bank_acct", ["account.group_account_manager", "account.group_account_basic"], self.be01
+        )
+        for record, vals in (
+            (line, {"integration_line_identity": "id:FORGED"}),
+            (line, {"integration_reference": "+++000/0000/00097+++"}),
+            (line, {"integration_matched_by": "reference"}),
+            (line, {"integration_message_id": False}),
+            (statement, {"integration_statement_ref": "RIGHTS-2"}),
+            (statement, {"integration_correlation_id": "forged"}),
+        ):
+            with (
+                self.subTest(field=next(iter(vals))),
+                self.assertRaisesRegex(AccessError, FORGED),
+                self.env.cr.savepoint(),
+            ):
+                record.with_user(accountant).write(vals)
+        # A line made by hand cannot take the identity of a line the bank has yet to send.
+        with self.assertRaisesRegex(AccessError, FORGED), self.env.cr.savepoint():
+            self.Line.with_user(accountant).with_company(self.be01).create(
+                {
+                    "journal_id": self.journal.id,
+                    "date": "2026-11-30",
+                    "payment_ref": "by hand",
+                    "amount": 3.0,
+                    "integration_line_identity": "id:RB-2",
+                }
+            )
+        # What a person may change stays theirs, and writing a value unchanged is no change.
+        line.with_user(accountant).write({"payment_ref": "Entry RB-1, checked"})
+        line.with_user(accountant).write({"integration_line_identity": line.integration_line_identity})
+        self.assertEqual(line.integration_line_identity, "id:RB-1")
+        self.assertEqual(line.integration_message_id, statement.integration_message_id)

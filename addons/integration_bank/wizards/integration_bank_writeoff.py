@@ -61,7 +61,8 @@ class IntegrationBankWriteoff(models.TransientModel):
             "name": reason[:200],
         }
         self.env["integration.bank.reconciler"]._replace_suspense(suspense, [vals])
-        line.write(
+        # The product's record of the write-off the person made with their own rights.
+        line.sudo().write(
             {
                 "integration_matched_by": "write_off",
                 "integration_match_note": self.env._(

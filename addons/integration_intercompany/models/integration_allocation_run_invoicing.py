@@ -21,6 +21,10 @@ class IntegrationAllocationRunInvoicing(models.Model):
             lines = run.line_ids.filtered(lambda line: line.amount)
             Move = self.env["account.move"].with_company(run.company_id)
             invoices = Move.create([run._prepare_invoice_vals(line) for line in lines])
+            if run.integration_message_id:
+                # Traced to the message that asked for the run, whoever confirms it: the trace is the
+                # product's to write.
+                invoices.sudo().write(run._integration_trace_vals(run.integration_message_id))
             invoices.action_post()
             for line, invoice in zip(lines, invoices, strict=True):
                 # Odoo computes the total; what the run says is what is invoiced, to the cent.
@@ -83,7 +87,7 @@ class IntegrationAllocationRunInvoicing(models.Model):
         receiver (reverse charge), and a tax would make the total differ from the share.
         """
         key = self.key_id
-        vals = {
+        return {
             "move_type": "out_invoice",
             "company_id": self.company_id.id,
             "journal_id": key._invoice_journal().id,
@@ -105,6 +109,3 @@ class IntegrationAllocationRunInvoicing(models.Model):
                 )
             ],
         }
-        if self.integration_message_id:
-            vals.update(self._integration_trace_vals(self.integration_message_id))
-        return vals
