@@ -23,7 +23,6 @@ class IntegrationBankWriteoff(models.TransientModel):
     )
     account_id = fields.Many2one(
         "account.account",
-        string="Account",
         required=True,
         check_company=True,
         domain="[('account_type', 'not in', ('asset_cash', 'liability_credit_card', 'off_balance'))]",
