@@ -205,8 +205,9 @@ def _classify(error):
 def _apply_outcomes(env, messages, outcomes, flow):
     """Record each message's outcome; a failure while recording one stays with that one."""
     now = fields.Datetime.now()
-    done = messages.browse()
-    for message in messages:
+    succeeded = messages.filtered(lambda message: _succeeded(outcomes.get(message.id)))
+    done = _record_all_done(env, succeeded, outcomes, now)
+    for message in messages - done:
         with correlation(message.correlation_id):
             done |= _apply_outcome(env, message, outcomes.get(message.id), flow, now)
     if done:
@@ -214,11 +215,34 @@ def _apply_outcomes(env, messages, outcomes, flow):
         env["integration.audit.log"]._log_messages("processed", done, description="processed")
 
 
+def _succeeded(outcome):
+    return outcome is not None and not isinstance(outcome, BaseException)
+
+
+def _record_all_done(env, messages, outcomes, now):
+    """The batch's successes recorded in one savepoint, one flush: the messages recorded, or none (then
+    each is recorded alone, so that one failing to record cannot take the others with it)."""
+    if len(messages) < 2:
+        return messages.browse()
+    try:
+        with mute_logger("odoo.sql_db"), env.cr.savepoint():
+            for message in messages:
+                _record_done(message, outcomes[message.id][:1], now)
+    except Exception as error:
+        _logger.info(
+            "integration: recording %d outcomes at once failed (%s); one by one",
+            len(messages),
+            text.for_log(str(error)),
+        )
+        return messages.browse()
+    return messages
+
+
 def _apply_outcome(env, message, outcome, flow, now):
     """Record one message's outcome; the message when it is done, else an empty set."""
     try:
         with mute_logger("odoo.sql_db"), env.cr.savepoint():
-            if isinstance(outcome, BaseException) or outcome is None:
+            if not _succeeded(outcome):
                 error = outcome or IntegrationError("handler returned nothing for this message")
                 _record_failure(env, message, error, flow, now)
                 return message.browse()

@@ -55,12 +55,16 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
             except BusinessError as error:
                 results[message.id] = error
         if fresh:
-            mirrors = self.env["account.move"].create([vals for *_rest, vals in fresh])
+            # A new bill has no history to track, and its chatter says where it came from (the
+            # links, the message): mail's per-line tracking bookkeeping would only cost time.
+            Move = self.env["account.move"].with_context(tracking_disable=True)
+            mirrors = Move.create([vals for *_rest, vals in fresh])
             by_rule = {}
             for (*_head, rule, _vals), mirror in zip(fresh, mirrors, strict=True):
                 by_rule[rule] = by_rule.get(rule, mirror.browse()) | mirror
             for rule, its_mirrors in by_rule.items():  # one write of the batch's payment lines per rule
                 self._set_payable_account(its_mirrors, rule)
+            mirrors = mirrors.with_env(self.env)
             to_post = mirrors.browse()
             for (message, payload, source, rule, _vals), mirror in zip(fresh, mirrors, strict=True):
                 if self._finish_mirror(mirror, payload, source, rule, payable=False):
@@ -80,7 +84,10 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
         ``existing``: the moves of the batch known to exist (one query for the batch)."""
         payload = message._payload_dict()
         source = self.env["account.move"].sudo().browse(payload["source"]["move_id"])
-        source = source & existing if existing is not None else source.exists()
+        if existing is not None:  # the batch's sources read together, not one query each
+            source = (source & existing).with_prefetch(existing._prefetch_ids)
+        else:
+            source = source.exists()
         if not source or source.company_id.entity_code != payload["source"]["entity"]:
             raise BusinessError(
                 "unknown_reference",
