@@ -37,4 +37,9 @@
         "views/integration_group_account_ic_mirror_views.xml",
         "wizards/integration_intercompany_reject_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "integration_intercompany/static/tests/tours/**/*",
+        ],
+    },
 }
