@@ -2,7 +2,7 @@
     "name": "Integration Demo Group",
     "summary": "Demo group of five entities (BE, US, UK, SG, PL) with their charts, "
     "currencies and rates, for trying the integration addons",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "category": "Accounting/Accounting",
     "license": "LGPL-3",
     "author": "Finance Integration Team",
@@ -23,5 +23,6 @@
         "demo/demo_ic_rules.xml",
         "demo/demo_ic_allocation.xml",
         "demo/demo_ic_elimination.xml",
+        "demo/demo_ic_endpoints.xml",
     ],
 }

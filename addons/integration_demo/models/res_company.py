@@ -48,6 +48,29 @@ class ResCompany(models.Model):
                 journal.integration_bank_account_ref = bank_ref
 
     @api.model
+    def _integration_demo_ic_partner_links(self, endpoint_ids):
+        """In each entity, the endpoint names every other entity of the group by its entity code."""
+        Link = self.env["integration.partner.link"]
+        entities = self.search([("entity_code", "in", list(self._DEMO_BANK_ACCOUNTS))])
+        for endpoint in self.env["integration.endpoint"].browse(endpoint_ids):
+            for company in entities:
+                for other in entities - company:
+                    key = [
+                        ("endpoint_id", "=", endpoint.id),
+                        ("company_id", "=", company.id),
+                        ("external_id", "=", other.entity_code),
+                    ]
+                    if not Link.search_count(key):
+                        Link.create(
+                            {
+                                "endpoint_id": endpoint.id,
+                                "company_id": company.id,
+                                "external_id": other.entity_code,
+                                "partner_id": other.partner_id.id,
+                            }
+                        )
+
+    @api.model
     def _integration_demo_messages(self):
         """A few messages through the real intake and engine, so the screens show a live queue."""
         Message = self.env["integration.message"]

@@ -67,3 +67,57 @@ class TestDemoGroup(TransactionCase):
         invoice = self.env["account.move"].search([("integration_external_number", "=", "SHOP-2026-0042")])
         self.assertEqual(invoice.state, "posted")
         self.assertAlmostEqual(invoice.amount_total, 121.0)
+
+    def test_the_group_billing_platform_invoices_between_entities_and_the_mirror_follows(self):
+        endpoint = self.env.ref("integration_demo.demo_endpoint_ic_billing")
+        self.assertEqual(set(endpoint.company_ids.mapped("entity_code")), set(GROUP))
+        links = self.env["integration.partner.link"].search([("endpoint_id", "=", endpoint.id)])
+        self.assertEqual(len(links), 20, "each entity names the four others by their codes")
+        us01 = self.env["res.company"]._find_by_entity_code("US01")
+        be01 = self.env["res.company"]._find_by_entity_code("BE01")
+        income = (
+            self.env["account.account"]
+            .with_company(us01)
+            .search([("company_ids", "in", us01.ids), ("account_type", "=", "income")], order="code", limit=1)
+        )
+        envelope = {
+            "flow": "invoice",
+            "schema_version": "1.0",
+            "entity": "US01",
+            "idempotency_key": "demo-ic-billing-1",
+            "payload": {
+                "move_type": "out_invoice",
+                "partner": "BE01",
+                "number": "US-IC-0001",
+                "invoice_date": "2026-11-30",
+                "due_date": "2026-12-30",
+                "currency": "USD",
+                "lines": [
+                    {
+                        "label": "Sales support",
+                        "quantity": "1",
+                        "price_unit": "1250.00",
+                        "account": income.with_company(us01).code,
+                    }
+                ],
+                "post": True,
+            },
+        }
+        Message = self.env["integration.message"]
+        status, body, _headers = Message._api_receive(endpoint, [envelope])[0]
+        self.assertEqual(status, 202, body)
+        Message._process_queue(commit=False)  # the invoice, then its mirror
+        message = Message.search(
+            [("endpoint_id", "=", endpoint.id), ("idempotency_key", "=", "demo-ic-billing-1")]
+        )
+        self.assertEqual(message.state, "done", message.errors)
+        invoice = self.env["account.move"].browse(message.result_id)
+        self.assertEqual((invoice.company_id, invoice.partner_id), (us01, be01.partner_id))
+        mirror = invoice.ic_mirror_move_id
+        self.assertEqual((mirror.company_id, mirror.move_type, mirror.state), (be01, "in_invoice", "posted"))
+        self.assertEqual((mirror.currency_id.name, mirror.amount_total), ("USD", 1250.0))
+
+    def test_the_group_reporting_tool_reads_every_entity(self):
+        endpoint = self.env.ref("integration_demo.demo_endpoint_group_reporting")
+        self.assertTrue(endpoint.reporting)
+        self.assertEqual(set(endpoint.company_ids.mapped("entity_code")), {*GROUP, "ELIM"})
