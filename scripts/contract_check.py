@@ -70,6 +70,7 @@ from contract_checks.envelopes import (
 from contract_checks.events import event_steps
 from contract_checks.harness import ROOT, RUN, TODAY, Api, R, Rpc, issue_key
 from contract_checks.hostile import check_hostile_batch, check_hostile_envelopes, check_hostile_requests
+from contract_checks.intercompany import intercompany_steps
 from contract_checks.limits import check_batch, check_busy, check_hold, check_too_large
 from contract_checks.processing import check_concurrency, check_locked_period, check_processing
 from contract_checks.signed_reads import check_signed_reads
@@ -86,9 +87,9 @@ def main():
     p.add_argument("--gateway-key", default=env("CONTRACT_GATEWAY_KEY"))
     p.add_argument(
         "--only",
-        choices=["bank", "events"],
+        choices=["bank", "events", "intercompany"],
         help="run only one group of checks (bank: statements, camt.053, payments; events: webhooks, AMQP, "
-        "metrics, OpenAPI)",
+        "metrics, OpenAPI; intercompany: mirrors, allocation, IC reconciliation, consolidated TB, close)",
     )
     p.add_argument("--db", default=env("CONTRACT_DB", "integration_demo"))
     p.add_argument("--rpc-uid", type=int, default=int(env("CONTRACT_RPC_UID", "2")))
@@ -105,8 +106,10 @@ def main():
         a.shop_key = a.shop_key or issue_key(issue_cmd, "DEMO_SHOP")
     elif not (a.shop_key and a.shop_secret):
         a.shop_key, a.shop_secret = issue_key(issue_cmd, "DEMO_SHOP", secret=True)
-    a.bank_key = a.bank_key or issue_key(issue_cmd, "DEMO_BANK")
-    a.gateway_key = a.gateway_key or issue_key(issue_cmd, "DEMO_GATEWAY")
+    a.bank_key, a.gateway_key = (
+        a.bank_key or issue_key(issue_cmd, "DEMO_BANK"),
+        a.gateway_key or issue_key(issue_cmd, "DEMO_GATEWAY"),
+    )
     print(
         f"run {RUN} against {a.url} on {TODAY} (payroll key {(a.payroll_key or '-')[:11]}..., "
         f"shop key {a.shop_key[:11]}..., bank key {a.bank_key[:11]}..., gateway key {a.gateway_key[:11]}...)"
@@ -170,8 +173,9 @@ def main():
     events_steps, events_cleanup = event_steps(
         api, rpc, lambda: a.payroll_key, lambda code: issue_key(issue_cmd, code)
     )
-    groups = {"bank": bank_steps, "events": events_steps}
-    steps = groups[a.only] if a.only else steps + bank_steps + events_steps
+    ic_steps = intercompany_steps(api, rpc, lambda code: issue_key(issue_cmd, code))
+    groups = {"bank": bank_steps, "events": events_steps, "intercompany": ic_steps}
+    steps = groups[a.only] if a.only else steps + bank_steps + events_steps + ic_steps
     for name, step in steps:
         print(f"\n--- {name}")
         try:
