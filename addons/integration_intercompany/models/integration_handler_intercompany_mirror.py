@@ -55,8 +55,8 @@ class IntegrationHandlerIntercompanyMirror(models.AbstractModel):
             except BusinessError as error:
                 results[message.id] = error
         if fresh:
-            # A new bill has no history to track, and its chatter says where it came from (the
-            # links, the message): mail's per-line tracking bookkeeping would only cost time.
+            # A new bill has no history to track, and its links to the source and the message say
+            # where it came from: mail's per-line tracking bookkeeping would only cost time.
             Move = self.env["account.move"].with_context(tracking_disable=True)
             mirrors = Move.create([vals for *_rest, vals in fresh])
             by_rule = {}
