@@ -2,8 +2,9 @@
 regression pack, each side in its own Odoo process.
 
 "Fresh": a new database with the same addons installed (the demo addon without its demo data: Odoo
-19 loads none by default) and the group's five companies with their charts, made as a production
-database's books would be, but none of the demo's integration configuration: no endpoint, no
+19 loads none by default) and the group's companies (five entities and the elimination entity, which
+the group reporting endpoint reads) with their charts, made as a production database's books would
+be, but none of the demo's integration configuration: no endpoint, no
 mapping, no message. Building it costs about three minutes of the run; a copy of the test database
 with its configuration deleted would be quicker but would not be fresh (ids, sequences, leftovers).
 """
@@ -76,10 +77,11 @@ for code, name, country, currency in [
     ("BE01", "Northwind Group NV", "base.be", "base.EUR"), ("US01", "Northwind Sales Inc.", "base.us", "base.USD"),
     ("UK01", "Northwind Sales Ltd", "base.uk", "base.GBP"), ("SG01", "Northwind Asia Pte. Ltd.", "base.sg", "base.SGD"),
     ("PL01", "Northwind Shared Services Sp. z o.o.", "base.pl", "base.PLN"),
+    ("ELIM", "Northwind Eliminations", "base.be", "base.EUR"),
 ]:
     env.ref(currency).active = True
     companies |= companies.create({"name": name, "entity_code": code, "country_id": env.ref(country).id,
-                                   "currency_id": env.ref(currency).id})
+                                   "currency_id": env.ref(currency).id, "is_elimination_entity": code == "ELIM"})
 companies._integration_demo_load_charts(companies.ids)
 groups = ["integration_core.group_integration_manager", "account.group_account_manager"]
 for login in ("promoter", "reviewer"):
