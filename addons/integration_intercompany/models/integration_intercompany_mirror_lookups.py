@@ -3,6 +3,20 @@
 from odoo.addons.integration_core.exceptions import BusinessError
 
 
+def remembered(cache, key, function, *args):
+    """``function(*args)`` computed once per ``key`` in ``cache``; a refusal (BusinessError) is remembered
+    too and raised again each time, so every message asking gets it as its own exception."""
+    if key not in cache:
+        try:
+            cache[key] = (function(*args), None)
+        except BusinessError as error:
+            cache[key] = (None, error)
+    value, error = cache[key]
+    if error:
+        raise error
+    return value
+
+
 class BatchLookups:
     """What the messages of one batch ask of the database, read once for the batch.
 
@@ -40,12 +54,4 @@ class BatchLookups:
         return rule or source.ic_rule_id
 
     def once(self, key, function, *args):
-        if key not in self.cache:
-            try:
-                self.cache[key] = (function(*args), None)
-            except BusinessError as error:
-                self.cache[key] = (None, error)
-        value, error = self.cache[key]
-        if error:
-            raise error
-        return value
+        return remembered(self.cache, key, function, *args)

@@ -2,6 +2,8 @@ from odoo import api, models
 
 from odoo.addons.integration_core.exceptions import BusinessError
 
+from .integration_intercompany_mirror_lookups import remembered
+
 
 class MirrorMapping:
     """The accounts and taxes of one rule's mirrors on one date, looked up once per message."""
@@ -13,7 +15,7 @@ class MirrorMapping:
         self.source_company = self.rule.company_id
         self.target_company = self.rule.target_company_id
         self._target_groups = None
-        self._accounts = {}  # {issuer's account id: counterparty's account or the refusal}
+        self._accounts = {}  # {issuer's account id: (counterparty's account, refusal)}
 
     # ----------------------------------------------------------- accounts
     def account(self, account_id, code):
@@ -25,15 +27,7 @@ class MirrorMapping:
         purchases"), on the mirrored side: a revenue line becomes an expense.
         Decided once per account for the mapping's rule and date.
         """
-        if account_id not in self._accounts:
-            try:
-                self._accounts[account_id] = self._account(account_id, code)
-            except BusinessError as error:
-                self._accounts[account_id] = error
-        found = self._accounts[account_id]
-        if isinstance(found, BusinessError):
-            raise found
-        return found
+        return remembered(self._accounts, account_id, self._account, account_id, code)
 
     def _account(self, account_id, code):
         source = self.env["account.account"].sudo().browse(account_id).with_company(self.source_company)

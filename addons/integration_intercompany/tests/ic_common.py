@@ -130,6 +130,22 @@ class IntercompanyCase(IntegrationCase):
         return rules
 
     @classmethod
+    def _approval_in_be01(cls, login, groups=()):
+        """US01's mirrors in BE01 above 1,000.00 wait for an approvers' group of BE01; ``login`` (an accounting
+        administrator, plus ``groups``) is in it. The group and the user."""
+        approvers = cls.env["res.groups"].create({"name": f"IC approvers BE01 ({login})"})
+        approver = cls._user(login, ["account.group_account_manager", *groups], cls.be01)
+        approver.group_ids |= approvers
+        cls._rule(
+            cls.us01,
+            cls.be01,
+            account_map={cls._income_of(cls.us01): cls._expense_of(cls.be01)},
+            approval_threshold=1000,
+            approver_group_id=approvers.id,
+        )
+        return approvers, approver
+
+    @classmethod
     def _group_map(cls, company, mapping, effective_date="2026-01-01"):
         """An approved group-account map of ``company`` (an author, then another approves)."""
         Table = cls.env["integration.mapping.table"]

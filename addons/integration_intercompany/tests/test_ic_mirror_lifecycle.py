@@ -118,17 +118,8 @@ class TestIntercompanyMirrorApproval(IntercompanyCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.approvers = cls.env["res.groups"].create({"name": "IC approvers BE01 (test)"})
-        cls.approver = cls._user("ic_approver_be01", ["account.group_account_manager"], cls.be01)
-        cls.approver.group_ids |= cls.approvers
+        _approvers, cls.approver = cls._approval_in_be01("ic_approver_be01")
         cls.clerk = cls._user("ic_clerk_be01", ["account.group_account_invoice"], cls.be01)
-        cls.rule = cls._rule(
-            cls.us01,
-            cls.be01,
-            account_map={cls._income_of(cls.us01): cls._expense_of(cls.be01)},
-            approval_threshold=1000,
-            approver_group_id=cls.approvers.id,
-        )
 
     def test_below_the_threshold_the_mirror_is_posted(self):
         source = self._ic_invoice(self.us01, self.be01, [100], currency="USD")

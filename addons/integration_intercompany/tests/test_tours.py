@@ -18,24 +18,13 @@ class TestIntercompanyTours(IntercompanyCase, IntegrationHttpCase):
     def setUpClass(cls):
         super().setUpClass()
         require_browser()
-        cls.approvers = cls.env["res.groups"].create({"name": "IC approvers BE01 (tour)"})
-        cls.approver = cls._user(
-            "tour_ic_approver",
-            ["integration_core.group_integration_user", "account.group_account_manager"],
-            cls.be01,
+        _approvers, cls.approver = cls._approval_in_be01(
+            "tour_ic_approver", ["integration_core.group_integration_user"]
         )
-        cls.approver.group_ids |= cls.approvers
         cls.controller = cls._user(
             "tour_ic_controller",
             ["integration_core.group_integration_manager", "account.group_account_manager"],
             cls.be01,
-        )
-        cls._rule(
-            cls.us01,
-            cls.be01,
-            account_map={cls._income_of(cls.us01): cls._expense_of(cls.be01)},
-            approval_threshold=1000,
-            approver_group_id=cls.approvers.id,
         )
 
     def test_the_approver_approves_one_bill_and_rejects_another_with_a_reason(self):
